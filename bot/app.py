@@ -1,0 +1,89 @@
+"""The application factory: wiring happens here, once, and every handler is registered in one place."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, TypeHandler
+
+from bot import errors
+from bot.handlers import fallback, help, language, start
+from bot.handlers.help import command_menu
+from bot.i18n import Translator
+from bot.persistence import DatabasePersistence
+from bot.services import SERVICES_KEY, Context, Services
+from bot.settings import LANGUAGES
+from bot.update_processor import PerPersonUpdateProcessor
+
+SANDBOX_TOKEN = "123456:SANDBOX-not-a-real-token-for-local-use"
+REPLAY_GROUP = -100
+RECENT_UPDATES = 10_000
+
+
+class RecentUpdates:
+    """Update ids seen lately, so a webhook delivery that Telegram repeats is handled once."""
+
+    def __init__(self, size: int = RECENT_UPDATES) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._size = size
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
+def _drop_replays(recent: RecentUpdates) -> TypeHandler[Update, Context]:
+    async def check(update: Update, context: Context) -> None:
+        if not recent.first_time(update.update_id):
+            raise ApplicationHandlerStop
+
+    return TypeHandler(Update, check)
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    translator: Translator = app.bot_data[SERVICES_KEY].translator
+    await app.bot.set_my_commands(command_menu(translator.get("en")))
+    for code in LANGUAGES:
+        await app.bot.set_my_commands(command_menu(translator.get(code)), language_code=code)
+
+
+def build_application(
+    services: Services,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    persistence_interval: float = 1.0,
+    **builder_options: Any,
+) -> Application:  # type: ignore[type-arg]
+    """A ready-to-start Application: services in `bot_data`, every feature's handlers installed."""
+    settings = services.settings
+    token = settings.bot_token.get_secret_value() if settings.bot_token else SANDBOX_TOKEN
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url or settings.bot_api_url)
+        .base_file_url(base_file_url or settings.bot_file_url)
+        .update_processor(PerPersonUpdateProcessor(256))
+        .persistence(DatabasePersistence(services.db, services.clock, update_interval=persistence_interval))
+        .post_init(_post_init)
+    )
+    for option, value in builder_options.items():
+        builder = getattr(builder, option)(value)
+    app = builder.build()
+    app.bot_data[SERVICES_KEY] = services
+
+    # Group order matters: replays are dropped before anything else sees them,
+    # and the fallback answers only what no feature claimed.
+    app.add_handler(_drop_replays(RecentUpdates()), group=REPLAY_GROUP)
+    start.install(app)
+    language.install(app)
+    help.install(app)
+    fallback.install(app)
+    app.add_error_handler(errors.on_error)
+    return app

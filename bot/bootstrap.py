@@ -1,0 +1,36 @@
+"""Turning settings into running services: keys, database, translations."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from bot.services import Services
+from bot.settings import Settings
+from scheduler.clock import Clock, system_clock
+from storage.crypto.key_source import load_keyring
+from storage.crypto.keyring import Keyring
+from storage.db import Database
+
+
+def keyring_from(settings: Settings, *, create: bool = True) -> Keyring:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return load_keyring(
+        data_keys_env=settings.data_keys.get_secret_value() if settings.data_keys else None,
+        index_key_env=settings.index_key.get_secret_value() if settings.index_key else None,
+        key_file=settings.resolved_key_file,
+        create=create,
+    )
+
+
+async def open_services(
+    settings: Settings, *, clock: Clock = system_clock, keyring: Keyring | None = None
+) -> Services:
+    """Services for a process; raises KeyMismatchError when the keys do not fit the database."""
+    db = Database(settings.resolved_database_url, keyring or keyring_from(settings))
+    try:
+        await db.verify_keys(now=clock())
+    except BaseException:
+        await db.dispose()
+        raise
+    return Services(
+        settings=settings, db=db, translator=Translator(default=settings.default_language), clock=clock
+    )

@@ -1,0 +1,35 @@
+"""Anything no dialog claimed gets a short, translated pointer to /help, never silence."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from bot.services import Context, translation
+
+FALLBACK_GROUP = 100  # after every feature's handlers
+
+
+async def not_understood(update: Update, context: Context) -> None:
+    t = translation(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    if message.text is None:
+        await message.reply_text(t._("I can only read text here. Send /help to see what I can do."))
+    else:
+        await message.reply_text(t._("I did not understand that. Send /help to see what I can do."))
+
+
+async def nothing_to_cancel(update: Update, context: Context) -> None:
+    t = translation(update, context)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(t._("There is nothing to cancel."))
+
+
+def install(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("cancel", nothing_to_cancel), group=FALLBACK_GROUP)
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, not_understood),
+        group=FALLBACK_GROUP,
+    )

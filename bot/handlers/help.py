@@ -1,0 +1,33 @@
+"""/help: what a person can do, in their language."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, CommandHandler
+
+from bot.i18n import N_, Translation
+from bot.services import Context, translation
+
+# Command name → description; the menu Telegram shows beside the text box, per language.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Start again")),
+    ("help", N_("What I can do")),
+    ("language", N_("Change language")),
+    ("cancel", N_("Stop what you are doing")),
+)
+
+
+def command_menu(t: Translation) -> list[BotCommand]:
+    return [BotCommand(name, t._(description)) for name, description in COMMANDS]
+
+
+async def help_command(update: Update, context: Context) -> None:
+    t = translation(update, context)
+    lines = [t._("Here is what I can do:")]
+    lines += [f"/{name} — {t._(description)}" for name, description in COMMANDS]
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, "\n".join(lines))
+
+
+def install(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("help", help_command))

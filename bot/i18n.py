@@ -1,0 +1,87 @@
+"""Translations: one gettext catalog per UN language, chosen per person, and local dates and times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale
+from babel.dates import format_datetime, get_timezone_name
+from babel.support import NullTranslations, Translations
+
+from bot.settings import LANGUAGES
+
+DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is defined; it is translated where it is shown."""
+    return message
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language, as people look for it in a picker."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def negotiate(saved: str | None, telegram_code: str | None, default: str = "en") -> str:
+    """The saved choice first, then the language Telegram reports for the account, else the default."""
+    if saved in LANGUAGES:
+        return saved
+    if telegram_code:
+        base = telegram_code.replace("_", "-").split("-")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+class Translation:
+    """The strings and date formats of one language."""
+
+    def __init__(self, language: str, catalog: NullTranslations) -> None:
+        self.language = language
+        self._catalog = catalog
+
+    def _(self, message: str) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self._catalog.ngettext(singular, plural, count)
+
+    @property
+    def is_rtl(self) -> bool:
+        return Locale.parse(self.language).character_order == "right-to-left"
+
+    def datetime(self, moment: datetime, time_zone: str | None, *, format: str = "medium") -> str:
+        """`moment` (aware UTC) in the person's zone and language, with the zone named."""
+        zone = zone_or_utc(time_zone)
+        local = format_datetime(moment, format=format, tzinfo=zone, locale=self.language)
+        return f"{local} ({get_timezone_name(zone, width='short', locale=self.language, uncommon=True)})"
+
+
+def zone_or_utc(time_zone: str | None) -> ZoneInfo:
+    if time_zone:
+        try:
+            return ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo("UTC")
+
+
+class Translator:
+    """Loads each catalog once; hands out `Translation`s by language code."""
+
+    def __init__(self, locales_dir: Path = DEFAULT_LOCALES_DIR, default: str = "en") -> None:
+        self.default = default
+        self._translations: dict[str, Translation] = {}
+        for language in LANGUAGES:
+            catalog = Translations.load(str(locales_dir), [language], domain="messages")
+            self._translations[language] = Translation(language, catalog)
+
+    def get(self, language: str | None) -> Translation:
+        return self._translations.get(language or self.default, self._translations[self.default])
+
+    def negotiate(self, saved: str | None, telegram_code: str | None) -> Translation:
+        return self.get(negotiate(saved, telegram_code, self.default))

@@ -1,0 +1,61 @@
+"""Keep personal data out of logs, whatever library writes the line.
+
+The code never logs message text or ids on purpose; this is the second line of defence
+for what libraries print (request URLs with the bot token, update dumps at DEBUG,
+exception texts). It works on the final formatted line, so arguments, exception
+messages and tracebacks are all covered.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+REDACTED = "[redacted]"
+
+_FIELD_NAMES = (
+    "text|caption|first_name|last_name|username|data|email|phone_number|title|query|file_name"
+    "|address|display_name|organisation|description|bio|name"
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Bot tokens, as in https://api.telegram.org/bot123:ABC.../sendMessage
+    (re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}"), REDACTED),
+    # Quoted fields in JSON or dict reprs: "text": "...", 'username': '...'
+    (re.compile(rf"""(["'](?:{_FIELD_NAMES})["']\s*:\s*)(["'])(?:\\.|(?!\2).)*\2""", re.S), rf"\1{REDACTED}"),
+    # Keyword reprs of Telegram objects: text='...', first_name="..."
+    (re.compile(rf"""\b((?:{_FIELD_NAMES})=)(["'])(?:\\.|(?!\2).)*\2""", re.S), rf"\1{REDACTED}"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), REDACTED),
+    (re.compile(r"(?<![\w/])@[A-Za-z][A-Za-z0-9_]{3,31}\b"), REDACTED),
+    (re.compile(r"\+?\d[\d \-]{7,}\d"), REDACTED),
+    # Chat and user ids are long integers; short numbers (counts, status codes) stay readable.
+    (re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])"), REDACTED),
+)
+
+
+def redact(line: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose every output line, traceback included, has personal data removed."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging(level: str = "INFO", stream: object | None = None) -> logging.Handler:
+    """Route all logging through one redacting handler; quiet the libraries that log requests."""
+    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing.formatter, RedactingFormatter):
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request URL, which carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    return handler

@@ -1,0 +1,47 @@
+"""What every handler needs, wired once by the application factory and reached through `bot_data`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackContext
+
+from bot.i18n import Translation, Translator
+from bot.settings import Settings
+from scheduler.clock import Clock
+from storage.crypto.keyring import Keyring
+from storage.db import Database
+
+SERVICES_KEY = "services"
+LANGUAGE_KEY = "language"
+
+Context = CallbackContext[Any, dict[str, Any], dict[str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    db: Database
+    translator: Translator
+    clock: Clock
+
+    @property
+    def keyring(self) -> Keyring:
+        return self.db.keyring
+
+
+def services(context: Context) -> Services:
+    found = context.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found
+
+
+def translation(update: object, context: Context) -> Translation:
+    """The person's chosen language, else their Telegram app's language, else the default."""
+    saved = context.user_data.get(LANGUAGE_KEY) if context.user_data is not None else None
+    telegram_code = None
+    if isinstance(update, Update) and update.effective_user is not None:
+        telegram_code = update.effective_user.language_code
+    return services(context).translator.negotiate(saved, telegram_code)

@@ -1,0 +1,97 @@
+"""The database: engine, per-unit-of-work sessions, and the checks that keys fit the data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from storage.crypto.keyring import CryptoError, Keyring, field_aad
+from storage.sealed import KEYRING_INFO_KEY
+
+CANARY_TEXT = "liaison key canary"
+
+
+class KeyMismatchError(Exception):
+    """The database was sealed with keys this process does not have."""
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; secure_delete overwrites erased personal data on disk.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine with SQLite's pragmas set on every connection."""
+    # Statement parameters can hold personal data; keep them out of exception messages and logs.
+    options.setdefault("hide_parameters", True)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, **options)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **options)
+
+
+class Database:
+    """Owns the engine and hands out sessions that know the keyring."""
+
+    def __init__(self, url: str, keyring: Keyring, **engine_options: Any) -> None:
+        self.url = url
+        self.keyring = keyring
+        self.engine = create_engine(url, **engine_options)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={KEYRING_INFO_KEY: keyring}
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed when the block ends normally, rolled back otherwise."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def verify_keys(self, *, now: Any) -> None:
+        """Fail clearly when the keyring cannot open this database; record a canary for a new key."""
+        from storage.models.keys import KeyCanary
+
+        async with self.session() as session:
+            canaries = (await session.scalars(select(KeyCanary))).all()
+            known = [canary for canary in canaries if canary.key_id in self.keyring.key_ids]
+            if canaries and not known:
+                ids = ", ".join(sorted(canary.key_id for canary in canaries))
+                raise KeyMismatchError(
+                    f"no usable data key: this database was sealed with key(s) {ids}, none of which is in "
+                    "LIAISON_DATA_KEYS or the key file; restore the right keys"
+                )
+            for canary in known:
+                try:
+                    self.keyring.open(canary.envelope, field_aad("key_canaries", "envelope", canary.key_id))
+                except CryptoError:
+                    raise KeyMismatchError(
+                        f"data key {canary.key_id} does not match the one this database was sealed with; "
+                        "restore the right LIAISON_DATA_KEYS or key file"
+                    ) from None
+            if self.keyring.active_key_id not in {canary.key_id for canary in canaries}:
+                key_id = self.keyring.active_key_id
+                envelope = self.keyring.seal(
+                    CANARY_TEXT.encode(), field_aad("key_canaries", "envelope", key_id)
+                )
+                session.add(KeyCanary(key_id=key_id, envelope=envelope, created_at=now))
