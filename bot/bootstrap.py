@@ -12,7 +12,7 @@ from storage.db import Database
 
 
 def keyring_from(settings: Settings, *, create: bool = True) -> Keyring:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     return load_keyring(
         data_keys_env=settings.data_keys.get_secret_value() if settings.data_keys else None,
         index_key_env=settings.index_key.get_secret_value() if settings.index_key else None,

@@ -26,7 +26,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"""\b((?:{_FIELD_NAMES})=)(["'])(?:\\.|(?!\2).)*\2""", re.S), rf"\1{REDACTED}"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), REDACTED),
     (re.compile(r"(?<![\w/])@[A-Za-z][A-Za-z0-9_]{3,31}\b"), REDACTED),
-    (re.compile(r"\+?\d[\d \-]{7,}\d"), REDACTED),
+    (re.compile(r"\+\d[\d \-]{7,}\d"), REDACTED),
     # Chat and user ids are long integers; short numbers (counts, status codes) stay readable.
     (re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])"), REDACTED),
 )
@@ -48,7 +48,9 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(level: str = "INFO", stream: object | None = None) -> logging.Handler:
     """Route all logging through one redacting handler; quiet the libraries that log requests."""
     handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
     root = logging.getLogger()
     for existing in list(root.handlers):
         if isinstance(existing.formatter, RedactingFormatter):

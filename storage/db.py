@@ -68,7 +68,7 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
-    async def verify_keys(self, *, now: Any) -> None:
+    async def verify_keys(self, *, now: Any, record: bool = True) -> None:
         """Fail clearly when the keyring cannot open this database; record a canary for a new key."""
         from storage.models.keys import KeyCanary
 
@@ -89,7 +89,7 @@ class Database:
                         f"data key {canary.key_id} does not match the one this database was sealed with; "
                         "restore the right LIAISON_DATA_KEYS or key file"
                     ) from None
-            if self.keyring.active_key_id not in {canary.key_id for canary in canaries}:
+            if record and self.keyring.active_key_id not in {canary.key_id for canary in canaries}:
                 key_id = self.keyring.active_key_id
                 envelope = self.keyring.seal(
                     CANARY_TEXT.encode(), field_aad("key_canaries", "envelope", key_id)

@@ -1,0 +1,84 @@
+"""Running the bot: against Telegram (long polling or webhook), or against the local sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.bootstrap import open_services
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+            log.info("webhook mode on %s:%s", settings.webhook_listen, settings.webhook_port)
+        else:
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            log.info("long polling")
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+
+
+async def run_telegram(settings: Settings) -> None:
+    services = await open_services(settings)
+    try:
+        await _serve(build_application(services), settings, _stop_event())
+    finally:
+        await services.db.dispose()
+
+
+async def run_sandbox(settings: Settings, *, stdin: Any = None, stdout: Any = None) -> None:
+    """The local demo: a fake Bot API on loopback, the real bot against it, and a chat in this terminal."""
+    from bot.sandbox.server import SandboxServer
+    from bot.sandbox.terminal import run_terminal_chat
+
+    services: Services = await open_services(settings)
+    server = SandboxServer()
+    await server.start()
+    try:
+        app = build_application(services, base_url=server.base_url, base_file_url=server.base_file_url)
+        stop = asyncio.Event()
+        serving = asyncio.create_task(_serve(app, settings, stop))
+        user = server.add_user(first_name="You", language_code=None)
+        try:
+            await run_terminal_chat(server, user, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
+        finally:
+            stop.set()
+            await serving
+    finally:
+        await server.stop()
+        await services.db.dispose()
