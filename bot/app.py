@@ -69,7 +69,7 @@ def build_application(
         .token(token)
         .base_url(base_url or settings.bot_api_url)
         .base_file_url(base_file_url or settings.bot_file_url)
-        .update_processor(PerPersonUpdateProcessor(256))
+        .concurrent_updates(PerPersonUpdateProcessor(256))
         .persistence(DatabasePersistence(services.db, services.clock, update_interval=persistence_interval))
         .post_init(_post_init)
     )

@@ -31,6 +31,8 @@ def _stop_event() -> asyncio.Event:
 
 async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
     async with app:
+        if app.post_init is not None:  # run_polling would call it; we manage the lifecycle ourselves
+            await app.post_init(app)
         await app.start()
         assert app.updater is not None
         if settings.webhook_url:

@@ -19,8 +19,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to run on every start."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the schema to `revision`; safe to run on every start.
+
+    Each feature adds its tables in a migration branching from the foundation, so the
+    default target is every head.
+    """
     if database_url.startswith("sqlite"):
         path = database_url.split(":///", 1)[-1]
         if path and path != ":memory:":
@@ -32,6 +36,6 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
+async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     """`upgrade` from inside a running event loop (Alembic's async env runs its own loop)."""
     await asyncio.to_thread(upgrade, database_url, revision)

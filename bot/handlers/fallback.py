@@ -7,8 +7,6 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot.services import Context, translation
 
-FALLBACK_GROUP = 100  # after every feature's handlers
-
 
 async def not_understood(update: Update, context: Context) -> None:
     t = translation(update, context)
@@ -28,8 +26,6 @@ async def nothing_to_cancel(update: Update, context: Context) -> None:
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("cancel", nothing_to_cancel), group=FALLBACK_GROUP)
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, not_understood),
-        group=FALLBACK_GROUP,
-    )
+    """Install last: within a handler group the first match wins, so these see only what nothing else took."""
+    app.add_handler(CommandHandler("cancel", nothing_to_cancel))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED, not_understood))
