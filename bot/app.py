@@ -38,7 +38,7 @@ class RecentUpdates:
         return True
 
 
-def _drop_replays(recent: RecentUpdates) -> TypeHandler[Update, Context]:
+def _drop_replays(recent: RecentUpdates) -> TypeHandler[Update, Context, None]:
     async def check(update: Update, context: Context) -> None:
         if not recent.first_time(update.update_id):
             raise ApplicationHandlerStop

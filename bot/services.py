@@ -17,7 +17,7 @@ from storage.db import Database
 SERVICES_KEY = "services"
 LANGUAGE_KEY = "language"
 
-Context = CallbackContext[Any, dict[str, Any], dict[str, Any], dict[str, Any]]
+Context = CallbackContext[Any, Any, Any, Any]
 
 
 @dataclass(frozen=True)

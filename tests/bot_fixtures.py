@@ -24,7 +24,7 @@ from storage.db import Database
 TRANSLATOR = Translator()
 
 
-def test_settings(tmp_path: Path, **overrides: Any) -> Settings:
+def settings_for_tests(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path, **overrides)  # type: ignore[call-arg]
 
 
@@ -82,7 +82,7 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 @pytest.fixture
 async def bot_services(sqlite_url: str, keyring: Keyring, tmp_path: Path) -> AsyncIterator[Services]:
     db = Database(sqlite_url, keyring)
-    services = make_services(test_settings(tmp_path, database_url=sqlite_url), db)
+    services = make_services(settings_for_tests(tmp_path, database_url=sqlite_url), db)
     await db.verify_keys(now=services.clock())
     yield services
     await db.dispose()

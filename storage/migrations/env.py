@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -13,7 +14,7 @@ from storage.models import Base
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Migrations name plain SQL types, so later changes to our Python types never rewrite history."""
     from storage.models.base import UtcDateTime
     from storage.sealed import SealedText
