@@ -12,10 +12,13 @@ from bot import errors
 from bot.handlers import fallback, help, language, start
 from bot.handlers.help import command_menu
 from bot.i18n import Translator
+from bot.lifecycle import LIFECYCLE_KEY, Lifecycle, lifecycle
 from bot.persistence import DatabasePersistence
 from bot.services import SERVICES_KEY, Context, Services
 from bot.settings import LANGUAGES
 from bot.update_processor import PerPersonUpdateProcessor
+from scheduler.clocks import ClockJob, install_clocks
+from scheduler.leadership import Leadership
 
 SANDBOX_TOKEN = "123456:SANDBOX-not-a-real-token-for-local-use"
 REPLAY_GROUP = -100
@@ -46,11 +49,26 @@ def _drop_replays(recent: RecentUpdates) -> TypeHandler[Update, Context, None]:
     return TypeHandler(Update, check)
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _set_command_menus(app: Application) -> None:  # type: ignore[type-arg]
     translator: Translator = app.bot_data[SERVICES_KEY].translator
     await app.bot.set_my_commands(command_menu(translator.get("en")))
     for code in LANGUAGES:
         await app.bot.set_my_commands(command_menu(translator.get(code)), language_code=code)
+
+
+async def start_features(app: Application) -> None:  # type: ignore[type-arg]
+    """Start what runs beside the bot; call after `app.initialize()` (run_polling is not used)."""
+    await lifecycle(app).start(app)
+
+
+async def stop_features(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop it again, in reverse order; call before `app.shutdown()`."""
+    await lifecycle(app).stop(app)
+
+
+def all_clocks() -> list[ClockJob]:
+    """Every feature's recurring jobs, registered once at start-up under fixed ids."""
+    return []
 
 
 def build_application(
@@ -71,12 +89,15 @@ def build_application(
         .base_file_url(base_file_url or settings.bot_file_url)
         .concurrent_updates(PerPersonUpdateProcessor(256))
         .persistence(DatabasePersistence(services.db, services.clock, update_interval=persistence_interval))
-        .post_init(_post_init)
     )
     for option, value in builder_options.items():
         builder = getattr(builder, option)(value)
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
+    hooks = Lifecycle()
+    app.bot_data[LIFECYCLE_KEY] = hooks
+    hooks.on_start(_set_command_menus)
+    install_clocks(app, all_clocks(), services, Leadership(services.db.engine))
 
     # Group order matters: replays are dropped before anything else sees them,
     # and the fallback answers only what no feature claimed.

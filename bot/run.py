@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, start_features, stop_features
 from bot.bootstrap import open_services
 from bot.services import Services
 from bot.settings import Settings
@@ -31,8 +31,7 @@ def _stop_event() -> asyncio.Event:
 
 async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
     async with app:
-        if app.post_init is not None:  # run_polling would call it; we manage the lifecycle ourselves
-            await app.post_init(app)
+        await start_features(app)
         await app.start()
         assert app.updater is not None
         if settings.webhook_url:
@@ -53,6 +52,7 @@ async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> N
         await stop.wait()
         await app.updater.stop()
         await app.stop()
+        await stop_features(app)
 
 
 async def run_telegram(settings: Settings) -> None:

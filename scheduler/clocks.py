@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from scheduler.leadership import Leadership
+
 if TYPE_CHECKING:
     from telegram.ext import Application
 
@@ -29,13 +31,31 @@ class ClockJob:
     first: timedelta = timedelta(seconds=5)
 
 
-def install_clocks(app: Application, jobs: Sequence[ClockJob], services: Services) -> None:  # type: ignore[type-arg]
-    """Register each clock once, under its fixed id, replacing any left from an earlier start."""
+def install_clocks(
+    app: Application,  # type: ignore[type-arg]
+    jobs: Sequence[ClockJob],
+    services: Services,
+    leadership: Leadership,
+) -> None:
+    """Register each clock once, under its fixed id; ticks run only in the process that leads."""
+    from bot.lifecycle import lifecycle
+
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+
+    async def start(_app: Application) -> None:  # type: ignore[type-arg]
+        await leadership.start()
+
+    async def stop(_app: Application) -> None:  # type: ignore[type-arg]
+        await leadership.stop()
+
+    lifecycle(app).on_start(start)
+    lifecycle(app).on_stop(stop)
     for job in jobs:
 
         async def tick(_context: Any, job: ClockJob = job) -> None:
+            if not leadership.is_leader:
+                return
             try:
                 await job.run(services)
             except Exception as exc:  # one failed tick must not stop the clock; the next one retries

@@ -11,7 +11,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, start_features, stop_features
 from bot.i18n import Translator
 from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
@@ -42,8 +42,7 @@ class RunningBot:
             self.services, base_url=self.sandbox.base_url, base_file_url=self.sandbox.base_file_url
         )
         await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
+        await start_features(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
@@ -57,6 +56,7 @@ class RunningBot:
         assert app.updater is not None
         await app.updater.stop()
         await app.stop()
+        await stop_features(app)
         await app.shutdown()
 
     async def restart(self) -> None:
