@@ -5,19 +5,43 @@ from storage.models.base import Base, UtcDateTime
 from storage.models.dialogs import DialogState
 from storage.models.keys import KeyCanary
 from storage.models.people import Channel, ChannelAddress, Consent, ConsentPurpose, Person
+from storage.models.profiles import BalanceData, EmailVerification, Subscription
+from storage.models.reports import (
+    CaseKey,
+    CaseStatus,
+    MessageAuthor,
+    RecoveryKey,
+    ReportCase,
+    ReportEvidence,
+    ReportKind,
+    ReportMessage,
+    StaffReportKey,
+)
 from storage.models.staff import StaffMember, StaffRole
 
 __all__ = [
     "AuditEntry",
+    "BalanceData",
     "Base",
+    "CaseKey",
+    "CaseStatus",
     "Channel",
     "ChannelAddress",
     "Consent",
     "ConsentPurpose",
     "DialogState",
+    "EmailVerification",
     "KeyCanary",
+    "MessageAuthor",
     "Person",
+    "RecoveryKey",
+    "ReportCase",
+    "ReportEvidence",
+    "ReportKind",
+    "ReportMessage",
     "StaffMember",
+    "StaffReportKey",
     "StaffRole",
+    "Subscription",
     "UtcDateTime",
 ]
