@@ -9,6 +9,7 @@ from scheduler.clock import Clock, system_clock
 from storage.crypto.key_source import load_keyring
 from storage.crypto.keyring import Keyring
 from storage.db import Database
+from storage.migrate import check_schema
 
 
 def keyring_from(settings: Settings, *, create: bool = True) -> Keyring:
@@ -27,6 +28,7 @@ async def open_services(
     """Services for a process; raises KeyMismatchError when the keys do not fit the database."""
     db = Database(settings.resolved_database_url, keyring or keyring_from(settings))
     try:
+        await check_schema(db.engine, db.url)
         await db.verify_keys(now=clock())
     except BaseException:
         await db.dispose()

@@ -60,4 +60,5 @@ def configure_logging(level: str = "INFO", stream: object | None = None) -> logg
     # httpx logs every request URL, which carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler

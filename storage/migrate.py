@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -39,3 +40,23 @@ def downgrade(database_url: str, revision: str) -> None:
 async def upgrade_async(database_url: str, revision: str = "heads") -> None:
     """`upgrade` from inside a running event loop (Alembic's async env runs its own loop)."""
     await asyncio.to_thread(upgrade, database_url, revision)
+
+
+class SchemaOutOfDateError(Exception):
+    """The database schema is behind the code."""
+
+
+async def check_schema(engine: AsyncEngine, database_url: str) -> None:
+    """Refuse to run on a schema that is not at every head; migrations are an explicit step."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    async with engine.connect() as connection:
+        current = set(
+            await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+        )
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    if current != heads:
+        raise SchemaOutOfDateError(
+            "the database schema is not up to date: run `liaison migrate` (or `make run`)"
+        )

@@ -5,5 +5,11 @@ from __future__ import annotations
 from bot.settings import ConfigError
 from storage.crypto.keyring import CryptoError
 from storage.db import KeyMismatchError
+from storage.migrate import SchemaOutOfDateError
 
-EXPECTED_ERRORS: tuple[type[Exception], ...] = (ConfigError, CryptoError, KeyMismatchError)
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (
+    ConfigError,
+    CryptoError,
+    KeyMismatchError,
+    SchemaOutOfDateError,
+)

@@ -13,7 +13,13 @@ from bot.cli.errors import EXPECTED_ERRORS
 from bot.log_redaction import configure_logging
 from bot.settings import Settings, load_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Liaison: the civil-society liaison bot.")
+# Rich tracebacks print local variables, which can hold personal data and secrets: off.
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Liaison: the civil-society liaison bot.",
+)
 keys_app = typer.Typer(no_args_is_help=True, help="Data keys: status, generate, rotate.")
 staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts.")
 app.add_typer(keys_app, name="keys")
@@ -39,10 +45,13 @@ def run() -> None:
 
     settings = _settings()
     if settings.sandbox_mode:
-        typer.echo(
-            "No TELEGRAM_BOT_TOKEN: starting the local sandbox. Type /start; numbers press buttons; /quit ends."
-        )
-        _run(lambda: run_sandbox(settings))
+        # The terminal is the chat; logs go to a file beside the database so they do not interleave.
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        log_path = settings.data_dir / "sandbox.log"
+        with log_path.open("a", encoding="utf-8") as log_file:
+            configure_logging(settings.log_level, stream=log_file)
+            typer.echo(f"No TELEGRAM_BOT_TOKEN: starting the local sandbox (logs in {log_path}).")
+            _run(lambda: run_sandbox(settings))
     else:
         _run(lambda: run_telegram(settings))
 
