@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime, get_timezone_name
+from babel.dates import format_skeleton, format_time, get_datetime_format, get_timezone_name
 from babel.support import NullTranslations, Translations
 
 from bot.settings import LANGUAGES
@@ -54,11 +54,21 @@ class Translation:
     def is_rtl(self) -> bool:
         return Locale.parse(self.language).character_order == "right-to-left"
 
-    def datetime(self, moment: datetime, time_zone: str | None, *, format: str = "medium") -> str:
-        """`moment` (aware UTC) in the person's zone and language, with the zone named."""
+    def datetime(self, moment: datetime, time_zone: str | None) -> str:
+        """`moment` (aware UTC) as a weekday, date and time without seconds, in the person's zone and language."""
         zone = zone_or_utc(time_zone)
-        local = format_datetime(moment, format=format, tzinfo=zone, locale=self.language)
-        return f"{local} ({get_timezone_name(zone, width='short', locale=self.language, uncommon=True)})"
+        date_part = format_skeleton("yMMMEd", moment, tzinfo=zone, locale=self.language)
+        time_part = format_time(moment, format="short", tzinfo=zone, locale=self.language)
+        # CLDR's pattern for joining a date and a time: "{1}, {0}" in English, "{1} {0}" in Chinese.
+        joined = (
+            get_datetime_format("medium", locale=self.language)
+            .replace("{1}", date_part)
+            .replace("{0}", time_part)
+        )
+        zone_name = get_timezone_name(
+            moment.astimezone(zone), width="short", locale=self.language, uncommon=True
+        )
+        return f"{joined} ({zone_name})"
 
 
 def zone_or_utc(time_zone: str | None) -> ZoneInfo:
