@@ -7,7 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, get_datetime_format, get_timezone_name
+from babel.dates import (
+    format_skeleton,
+    format_time,
+    get_datetime_format,
+    get_timezone_gmt,
+    get_timezone_location,
+)
 from babel.support import NullTranslations, Translations
 
 from bot.settings import LANGUAGES
