@@ -71,10 +71,10 @@ class Translation:
             .replace("{1}", date_part)
             .replace("{0}", time_part)
         )
-        zone_name = get_timezone_name(
-            moment.astimezone(zone), width="short", locale=self.language, uncommon=True
-        )
-        return f"{joined} ({zone_name})"
+        # The city and the offset on that date: unambiguous across daylight-saving changes.
+        city = get_timezone_location(zone, locale=self.language, return_city=True)
+        offset = get_timezone_gmt(moment.astimezone(zone), width="long", locale=self.language)
+        return f"{joined} ({city}, {offset})"
 
 
 def zone_or_utc(time_zone: str | None) -> ZoneInfo:
