@@ -72,6 +72,8 @@ class Translation:
             .replace("{0}", time_part)
         )
         # The city and the offset on that date: unambiguous across daylight-saving changes.
+        if zone.key == "UTC":
+            return f"{joined} (UTC)"
         city = get_timezone_location(zone, locale=self.language, return_city=True)
         offset = get_timezone_gmt(moment.astimezone(zone), width="long", locale=self.language)
         return f"{joined} ({city}, {offset})"
