@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, TypeHandler
 
 from bot import errors
-from bot.handlers import fallback, help, language, start
+from bot.handlers import consent, fallback, help, language, mydata, onboarding, profile
 from bot.handlers.help import command_menu
 from bot.i18n import Translator
 from bot.lifecycle import LIFECYCLE_KEY, Lifecycle, lifecycle
@@ -102,7 +102,10 @@ def build_application(
     # Group order matters: replays are dropped before anything else sees them,
     # and the fallback answers only what no feature claimed.
     app.add_handler(_drop_replays(RecentUpdates()), group=REPLAY_GROUP)
-    start.install(app)
+    onboarding.install(app)  # before language: its first step takes the language buttons
+    mydata.install(app)
+    consent.install(app)
+    profile.install(app)
     language.install(app)
     help.install(app)
     fallback.install(app)

@@ -13,6 +13,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start again")),
     ("help", N_("What I can do")),
     ("language", N_("Change language")),
+    ("profile", N_("See or change your profile")),
+    ("consent", N_("See or withdraw your consents")),
+    ("mydata", N_("Get all your data as a file")),
+    ("forget", N_("Erase all your data")),
     ("cancel", N_("Stop what you are doing")),
 )
 

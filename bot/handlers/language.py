@@ -10,8 +10,6 @@ from bot.services import LANGUAGE_KEY, Context, services, translation
 from bot.settings import LANGUAGES
 from storage.repositories import people
 
-AFTER_LANGUAGE_KEY = "after_language"
-
 
 async def ask_language(update: Update, context: Context) -> None:
     """Shows the language picker, prompting in the best guess of the person's language."""
@@ -44,11 +42,6 @@ async def choose_language(update: Update, context: Context) -> None:
     await query.answer()
     t = translation(update, context)
     await query.edit_message_text(t._("From now on I will write to you in English."))
-    follow_up = context.user_data.pop(AFTER_LANGUAGE_KEY, None)
-    if follow_up == "welcome":
-        from bot.handlers.start import send_welcome
-
-        await send_welcome(update, context)
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]
