@@ -9,7 +9,19 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, TypeHandler
 
 from bot import errors
-from bot.handlers import consent, fallback, help, language, mydata, onboarding, profile
+from bot.handlers import (
+    consent,
+    fallback,
+    followup,
+    help,
+    language,
+    mydata,
+    onboarding,
+    panic,
+    profile,
+    report,
+    staff_keys,
+)
 from bot.handlers.help import command_menu
 from bot.i18n import Translator
 from bot.lifecycle import LIFECYCLE_KEY, Lifecycle, lifecycle
@@ -68,7 +80,9 @@ async def stop_features(app: Application) -> None:  # type: ignore[type-arg]
 
 def all_clocks() -> list[ClockJob]:
     """Every feature's recurring jobs, registered once at start-up under fixed ids."""
-    return []
+    from scheduler import report_retention
+
+    return [report_retention.CLOCK]
 
 
 def build_application(
@@ -102,6 +116,10 @@ def build_application(
     # Group order matters: replays are dropped before anything else sees them,
     # and the fallback answers only what no feature claimed.
     app.add_handler(_drop_replays(RecentUpdates()), group=REPLAY_GROUP)
+    panic.install(app)  # its own early groups: notes report dialog messages, /panic before any dialog
+    followup.install(app)  # also an early group: a pasted receipt code reaches no other dialog
+    report.install(app)
+    staff_keys.install(app)
     onboarding.install(app)  # before language: its first step takes the language buttons
     mydata.install(app)
     consent.install(app)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.i18n import Translation, Translator
+from bot.report_settings import ReportSettings
 from bot.settings import Settings
 from scheduler.clock import Clock
 from storage.crypto.keyring import Keyring
+from storage.crypto.report_keys import StaffKeyVault
 from storage.db import Database
 
 SERVICES_KEY = "services"
@@ -26,6 +28,9 @@ class Services:
     db: Database
     translator: Translator
     clock: Clock
+    # Confidential reports: their settings, and staff keys unlocked in this process's memory only.
+    reports: ReportSettings = field(default_factory=ReportSettings)
+    vault: StaffKeyVault = field(default_factory=StaffKeyVault)
 
     @property
     def keyring(self) -> Keyring:

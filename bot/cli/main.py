@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli.errors import EXPECTED_ERRORS
+from bot.cli.reports import reports_app
 from bot.log_redaction import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -24,6 +25,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="Data keys: status, generate, 
 staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(staff_app, name="staff")
+app.add_typer(reports_app, name="reports")
 
 T = TypeVar("T")
 

@@ -17,6 +17,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("consent", N_("See or withdraw your consents")),
     ("mydata", N_("Get all your data as a file")),
     ("forget", N_("Erase all your data")),
+    ("report", N_("Report a threat or a grievance in confidence")),
+    ("followup", N_("Check a report with your receipt code")),
+    ("panic", N_("Clear this chat at once")),
     ("cancel", N_("Stop what you are doing")),
 )
 

@@ -1,0 +1,640 @@
+"""/report: the confidential intake dialog (R17-R19).
+
+Short steps, /cancel anywhere, nothing stored until the person confirms. The draft lives
+only in this process's memory (`ReportDrafts` in `bot_data`, which is not persisted), and
+the conversation itself is not persisted either: the database-backed PTB persistence is
+sealed with the server's keys, and a report must never be readable with those alone. A
+restart mid-report loses the draft; the person is told to start again. After confirming,
+the report exists only encrypted to the staff (see `storage.repositories.reports`).
+
+The bot's messages about a report never repeat what the person wrote, and are sent with
+`protect_content`. The flow never asks for a phone number.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, cast
+
+from sqlalchemy.exc import IntegrityError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers.panic import begin_trail, clear_keyboard, say
+from bot.i18n import N_
+from bot.services import Context, services, translation
+from storage.models import Channel, ReportKind
+from storage.repositories import people
+from storage.repositories import reports as repo
+
+log = logging.getLogger(__name__)
+
+DRAFTS_KEY = "report_drafts"
+KIND, WHAT, WHEN, WHERE, WHERE_PICK, WHO, DANGER, EVIDENCE, CONTACT, CONFIRM = range(10)
+MAX_WHAT = 3000
+MAX_WHEN = 200
+MAX_WHERE = 100
+MAX_WHO = 500
+MIN_TEXT = 2
+PREFIX = "rp:"
+
+KIND_LABELS: dict[ReportKind, str] = {
+    ReportKind.REPRISAL: N_("A threat or reprisal for taking part"),
+    ReportKind.INFORMATION: N_("A problem getting information"),
+    ReportKind.PARTICIPATION: N_("A problem taking part"),
+    ReportKind.OTHER: N_("Other feedback"),
+}
+
+
+@dataclass
+class Draft:
+    """A report being written. Memory only; gone on confirm, cancel, timeout, /panic or restart."""
+
+    kind: ReportKind | None = None
+    what: str = field(default="", repr=False)
+    when: str = field(default="", repr=False)
+    where: str = field(default="", repr=False)
+    who: str = field(default="", repr=False)
+    danger: bool = False
+    evidence: list[repo.EvidenceFile] = field(default_factory=list, repr=False)
+    anonymous: bool = True
+
+    def content(self) -> repo.ReportContent:
+        assert self.kind is not None
+        anonymous = self.anonymous
+        return repo.ReportContent(
+            kind=self.kind, what=self.what, when=self.when, where=self.where, who=self.who,
+            danger=self.danger, anonymous=anonymous, evidence=tuple(self.evidence),
+        )  # fmt: skip
+
+
+def drafts(context: Context) -> dict[int, Draft]:
+    found = context.bot_data.get(DRAFTS_KEY)
+    if not isinstance(found, dict):
+        found = context.bot_data[DRAFTS_KEY] = {}
+    return cast(dict[int, Draft], found)
+
+
+def clean_text(text: str | None, limit: int) -> tuple[str | None, str | None]:
+    """(value, problem): trimmed text within limits, or why not ("empty", "too_long")."""
+    value = (text or "").strip()
+    if len(value) < MIN_TEXT:
+        return None, "empty"
+    if len(value) > limit:
+        return None, "too_long"
+    return value, None
+
+
+def _buttons(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=PREFIX + data) for label, data in row] for row in rows]
+    )
+
+
+def _draft(update: Update, context: Context) -> Draft | None:
+    assert update.effective_user is not None
+    return drafts(context).get(update.effective_user.id)
+
+
+async def _lost(update: Update, context: Context) -> int:
+    """The draft is gone (restart, /panic, timeout): say so and end."""
+    t = translation(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await say(update, context, t._("This report is no longer open. Send /report to start again."))
+    return ConversationHandler.END
+
+
+async def _too_long(update: Update, context: Context, limit: int) -> None:
+    t = translation(update, context)
+    await say(update, context, t._("Please keep it shorter: at most {limit} characters.").format(limit=limit))
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> int:
+    t = translation(update, context)
+    assert update.effective_user is not None and update.effective_chat is not None
+    if update.effective_chat.type != "private":
+        await update.effective_chat.send_message(t._("Please send /report to me in a private chat."))
+        return ConversationHandler.END
+    svc = services(context)
+    async with svc.db.session() as session:
+        ready = await repo.has_readers(session)
+    begin_trail(update, context)
+    if not ready:
+        log.warning("a report was refused: no staff report key and no recovery key exists")
+        await say(update, context, t._("Confidential reporting is not set up yet. Please try again later."))
+        return ConversationHandler.END
+    drafts(context)[update.effective_user.id] = Draft()
+    await say(
+        update,
+        context,
+        t._(
+            "This is confidential. Only liaison staff can read what you send. Nothing is saved until "
+            "you confirm at the end. Send /cancel to stop, or /panic to clear this chat at once."
+        ),
+    )
+    await say(
+        update,
+        context,
+        t._("What do you want to report?"),
+        reply_markup=_buttons([[(t._(label), kind.value)] for kind, label in KIND_LABELS.items()]),
+    )
+    return KIND
+
+
+async def choose_kind(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    try:
+        draft.kind = ReportKind(query.data.removeprefix(PREFIX))
+    except ValueError:
+        await query.answer()
+        return KIND
+    await query.answer()
+    t = translation(update, context)
+    await query.edit_message_reply_markup(None)
+    await say(
+        update,
+        context,
+        t._("What happened? Write it in your own words, in up to {limit} characters.").format(limit=MAX_WHAT),
+    )
+    return WHAT
+
+
+async def got_what(update: Update, context: Context) -> int:
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    assert update.effective_message is not None
+    value, problem = clean_text(update.effective_message.text, MAX_WHAT)
+    if value is None:
+        await _too_long(update, context, MAX_WHAT) if problem == "too_long" else await _ask_text(
+            update, context
+        )
+        return WHAT
+    draft.what = value
+    t = translation(update, context)
+    await say(update, context, t._("When did it happen? A date or a rough time is enough."))
+    return WHEN
+
+
+async def got_when(update: Update, context: Context) -> int:
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    assert update.effective_message is not None
+    value, problem = clean_text(update.effective_message.text, MAX_WHEN)
+    if value is None:
+        await _too_long(update, context, MAX_WHEN) if problem == "too_long" else await _ask_text(
+            update, context
+        )
+        return WHEN
+    draft.when = value
+    t = translation(update, context)
+    await say(update, context, t._("In which country did it happen? Type its name."))
+    return WHERE
+
+
+def _country_matches(query: str, language: str) -> list[tuple[str, str]]:
+    """(code, name) of countries matching what was typed; empty when the country list is unavailable."""
+    try:
+        from bot.reference import countries
+    except ImportError:  # the country reference is optional here: free text is accepted instead
+        return []
+    return [
+        (code, countries.country_name(code, language)) for code in countries.search(query, language, limit=6)
+    ]
+
+
+async def got_where(update: Update, context: Context) -> int:
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    assert update.effective_message is not None
+    value, problem = clean_text(update.effective_message.text, MAX_WHERE)
+    if value is None:
+        await _too_long(update, context, MAX_WHERE) if problem == "too_long" else await _ask_text(
+            update, context
+        )
+        return WHERE
+    t = translation(update, context)
+    draft.where = value
+    matches = _country_matches(value, t.language)
+    if not matches:
+        return await _ask_who(update, context)
+    rows = [[(name, "c:" + code)] for code, name in matches]
+    rows.append([(t._("Keep what I typed"), "c:-")])
+    await say(update, context, t._("Which of these do you mean?"), reply_markup=_buttons(rows))
+    return WHERE_PICK
+
+
+async def pick_where(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    await query.answer()
+    code = query.data.removeprefix(PREFIX + "c:")
+    if code != "-":
+        from bot.reference import countries
+
+        draft.where = f"{countries.country_name(code, 'en')} ({code})"
+    await query.edit_message_reply_markup(None)
+    return await _ask_who(update, context)
+
+
+async def _ask_who(update: Update, context: Context) -> int:
+    t = translation(update, context)
+    await say(
+        update,
+        context,
+        t._("Who is affected? For example: me, my organisation, a colleague. Names are not needed."),
+    )
+    return WHO
+
+
+async def got_who(update: Update, context: Context) -> int:
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    assert update.effective_message is not None
+    value, problem = clean_text(update.effective_message.text, MAX_WHO)
+    if value is None:
+        await _too_long(update, context, MAX_WHO) if problem == "too_long" else await _ask_text(
+            update, context
+        )
+        return WHO
+    draft.who = value
+    t = translation(update, context)
+    await say(
+        update,
+        context,
+        t._("Is anyone in immediate danger?"),
+        reply_markup=_buttons([[(t._("Yes"), "d:yes"), (t._("No"), "d:no")]]),
+    )
+    return DANGER
+
+
+async def got_danger(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft.danger = query.data.endswith(":yes")
+    t = translation(update, context)
+    if draft.danger:
+        await say(
+            update,
+            context,
+            t._(
+                "If someone is in danger right now, contact local emergency services or a person you "
+                "trust nearby first. We read urgent reports first, but we cannot send help ourselves."
+            ),
+        )
+    return await _ask_evidence(update, context, draft)
+
+
+async def _ask_evidence(update: Update, context: Context, draft: Draft) -> int:
+    t = translation(update, context)
+    settings = services(context).reports
+    await say(
+        update,
+        context,
+        t._(
+            "You can send photos or documents as evidence: up to {count} files, {size} MB each. "
+            "Press Done when you have finished, or if you have none."
+        ).format(count=settings.evidence_max_files, size=settings.evidence_max_bytes // (1024 * 1024)),
+        reply_markup=_buttons([[(t._("Done"), "e:done")]]),
+    )
+    return EVIDENCE
+
+
+async def got_evidence(update: Update, context: Context) -> int:
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    message = update.effective_message
+    assert message is not None
+    t = translation(update, context)
+    settings = services(context).reports
+    if len(draft.evidence) >= settings.evidence_max_files:
+        await say(update, context, t._("That is as many files as I can take. Press Done to go on."))
+        return EVIDENCE
+    if message.photo:
+        attachment: Any = message.photo[-1]
+        filename, mime_type = "photo.jpg", "image/jpeg"
+    elif message.document is not None:
+        attachment = message.document
+        filename = (message.document.file_name or "document")[:100]
+        mime_type = message.document.mime_type or "application/octet-stream"
+    else:
+        return EVIDENCE
+    if (attachment.file_size or 0) > settings.evidence_max_bytes:
+        await say(
+            update,
+            context,
+            t._("This file is too big. The limit is {size} MB.").format(
+                size=settings.evidence_max_bytes // (1024 * 1024)
+            ),
+        )
+        return EVIDENCE
+    try:
+        telegram_file = await attachment.get_file()
+        content = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("evidence could not be fetched: %s", type(exc).__name__)
+        await say(update, context, t._("I could not receive this file. Please send it again."))
+        return EVIDENCE
+    if len(content) > settings.evidence_max_bytes:
+        await say(
+            update,
+            context,
+            t._("This file is too big. The limit is {size} MB.").format(
+                size=settings.evidence_max_bytes // (1024 * 1024)
+            ),
+        )
+        return EVIDENCE
+    # Only the bytes are kept (encrypted on confirm); the Telegram file id is never stored.
+    draft.evidence.append(repo.EvidenceFile(filename, mime_type, content))
+    await say(
+        update,
+        context,
+        t._("File received ({count} of {limit}). Send another, or press Done.").format(
+            count=len(draft.evidence), limit=settings.evidence_max_files
+        ),
+        reply_markup=_buttons([[(t._("Done"), "e:done")]]),
+    )
+    return EVIDENCE
+
+
+async def evidence_done(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None
+    if _draft(update, context) is None:
+        return await _lost(update, context)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    t = translation(update, context)
+    await say(
+        update,
+        context,
+        t._(
+            "How may we contact you? If you choose this chat, your report is linked to your Telegram "
+            "account and our replies come here. If you stay anonymous, we keep nothing about your "
+            "account and you get a receipt code to read our replies with /followup."
+        ),
+        reply_markup=_buttons(
+            [[(t._("Reply to me in this chat"), "k:chat")], [(t._("Stay anonymous"), "k:anon")]]
+        ),
+    )
+    return CONTACT
+
+
+async def got_contact(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft.anonymous = query.data.endswith(":anon")
+    t = translation(update, context)
+    files = t.ngettext(
+        "Your report is ready, with {count} file.",
+        "Your report is ready, with {count} files.",
+        len(draft.evidence),
+    ).format(count=len(draft.evidence))
+    await say(
+        update,
+        context,
+        files + "\n" + t._("Send it now?"),
+        reply_markup=_buttons([[(t._("Send"), "s:send"), (t._("Discard"), "s:discard")]]),
+    )
+    return CONFIRM
+
+
+async def confirm(update: Update, context: Context) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_user is not None
+    user_id = update.effective_user.id
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if query.data.endswith(":discard"):
+        return await _discard(update, context)
+    anonymous = draft.anonymous
+    svc = services(context)
+    t = translation(update, context)
+    content = draft.content()
+    submitted: repo.Submitted | None = None
+    for attempt in range(3):  # a reference taken by a concurrent report makes the unit of work retry
+        try:
+            async with svc.db.session() as session:
+                person_id = None if anonymous else await _person_id(session, svc, user_id, t.language)
+                submitted = await repo.submit(
+                    session, svc.keyring, content, now=svc.clock(),
+                    receipt_limits=svc.reports.receipt_limits, person_id=person_id,
+                )  # fmt: skip
+            break
+        except repo.NoReadersError:
+            await say(
+                update, context, t._("Confidential reporting is not set up yet. Please try again later.")
+            )
+            return ConversationHandler.END
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    assert submitted is not None
+    drafts(context).pop(user_id, None)
+    log.info(
+        "report case %s submitted (anonymous=%s, urgent=%s)", submitted.case_id, anonymous, submitted.urgent
+    )
+    await alert_staff(context, submitted.reference, urgent=submitted.urgent)
+    if submitted.receipt is None:
+        await say(
+            update,
+            context,
+            t._("Thank you. We received your report as case {reference}. We will reply in this chat.").format(
+                reference=submitted.reference
+            ),
+        )
+    else:
+        await say(
+            update,
+            context,
+            t._("Thank you. We received your report as case {reference}.").format(
+                reference=submitted.reference
+            ),
+        )
+        await say(
+            update,
+            context,
+            t._(
+                "Your receipt code, shown only this once:\n{receipt}\nWrite it down somewhere safe, away "
+                "from this phone if you can. Send /followup with it to read our replies. Anyone with this "
+                "code can read them."
+            ).format(receipt=submitted.receipt),
+        )
+    await say(
+        update,
+        context,
+        t._("To leave no trace on this phone, you can clear this conversation now."),
+        reply_markup=clear_keyboard(t),
+    )
+    return ConversationHandler.END
+
+
+async def _person_id(session: Any, svc: Any, user_id: int, language: str) -> Any:
+    """The person behind this Telegram account, created (with no name) if they are new."""
+    person = await people.find_by_telegram(session, svc.keyring, user_id)
+    if person is None:
+        person = await people.create(session, now=svc.clock(), language=language)
+        await people.add_address(
+            session, svc.keyring, person, Channel.TELEGRAM, str(user_id), now=svc.clock(), verified=True
+        )
+    return person.id
+
+
+async def alert_staff(context: Context, reference: str, *, urgent: bool, update_only: bool = False) -> None:
+    """A content-free alert to the staff chat: the case reference, nothing else."""
+    svc = services(context)
+    chat_id = svc.settings.staff_chat_id
+    if chat_id is None:
+        return
+    t = svc.translator.get(svc.settings.default_language)
+    if update_only:
+        text = t._("New information on case {reference}.")
+    elif urgent:
+        text = t._("New urgent case {reference}.")
+    else:
+        text = t._("New case {reference}.")
+    try:
+        await context.bot.send_message(chat_id, text.format(reference=reference), protect_content=True)
+    except TelegramError as exc:
+        log.warning("staff alert not delivered: %s", type(exc).__name__)
+
+
+async def _discard(update: Update, context: Context) -> int:
+    assert update.effective_user is not None
+    drafts(context).pop(update.effective_user.id, None)
+    t = translation(update, context)
+    await say(
+        update,
+        context,
+        t._("Your report was discarded. Nothing was saved."),
+        reply_markup=clear_keyboard(t),
+    )
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: Context) -> int:
+    return await _discard(update, context)
+
+
+async def timed_out(update: object, context: Context) -> None:
+    if isinstance(update, Update) and update.effective_user is not None:
+        drafts(context).pop(update.effective_user.id, None)
+
+
+async def _ask_text(update: Update, context: Context) -> None:
+    t = translation(update, context)
+    await say(update, context, t._("Please answer in a few words, or send /cancel to stop."))
+
+
+async def _use_buttons(update: Update, context: Context) -> None:
+    t = translation(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        return
+    await say(update, context, t._("Please use the buttons above, or send /cancel to stop."))
+
+
+async def text_needed(update: Update, context: Context) -> object:
+    if _draft(update, context) is None:
+        return await _lost(update, context)
+    await _ask_text(update, context)
+    return None
+
+
+async def buttons_needed(update: Update, context: Context) -> object:
+    if _draft(update, context) is None:
+        return await _lost(update, context)
+    await _use_buttons(update, context)
+    return None
+
+
+async def in_the_middle(update: Update, context: Context) -> object:
+    t = translation(update, context)
+    await say(update, context, t._("You are in the middle of a report. Send /cancel to stop it first."))
+    return None
+
+
+def conversation(draft_minutes: int) -> ConversationHandler:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    not_command = ~filters.COMMAND
+    other_text = MessageHandler(not_command, text_needed)
+    other_button = MessageHandler(not_command, buttons_needed)
+    stray_press = CallbackQueryHandler(buttons_needed, pattern=f"^{PREFIX}")
+    return ConversationHandler(
+        entry_points=[CommandHandler("report", start, filters.ChatType.PRIVATE)],
+        states={
+            KIND: [CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}[a-z]+$"), other_button],
+            WHAT: [MessageHandler(text, got_what), other_text, stray_press],
+            WHEN: [MessageHandler(text, got_when), other_text, stray_press],
+            WHERE: [MessageHandler(text, got_where), other_text, stray_press],
+            WHERE_PICK: [
+                CallbackQueryHandler(pick_where, pattern=f"^{PREFIX}c:"),
+                MessageHandler(text, got_where),
+                other_button,
+            ],
+            WHO: [MessageHandler(text, got_who), other_text, stray_press],
+            DANGER: [CallbackQueryHandler(got_danger, pattern=f"^{PREFIX}d:"), other_button],
+            EVIDENCE: [
+                MessageHandler(filters.PHOTO | filters.Document.ALL, got_evidence),
+                CallbackQueryHandler(evidence_done, pattern=f"^{PREFIX}e:done$"),
+                other_button,
+            ],
+            CONTACT: [CallbackQueryHandler(got_contact, pattern=f"^{PREFIX}k:"), other_button],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=f"^{PREFIX}s:"), other_button],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CommandHandler("report", start, filters.ChatType.PRIVATE),
+            MessageHandler(filters.COMMAND, in_the_middle),
+        ],
+        conversation_timeout=timedelta(minutes=draft_minutes),
+        name="report",
+        persistent=False,
+        allow_reentry=True,
+    )
+
+
+def install(app: Application) -> None:  # type: ignore[type-arg]
+    from bot.services import SERVICES_KEY
+
+    app.add_handler(conversation(app.bot_data[SERVICES_KEY].reports.draft_minutes))

@@ -1,0 +1,128 @@
+"""A bot with fast Argon2id costs and a staff chat, plus helpers that play a reporter through /report."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.report_settings import fast_report_settings
+from bot.sandbox.driver import SandboxPerson
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.state import SandboxChat, SandboxMessage
+from bot.services import Services
+from scheduler.clock import system_clock
+from storage.crypto.keyring import Keyring
+from storage.crypto.report_keys import TEST_MEMLIMIT, TEST_OPSLIMIT, KdfLimits
+from storage.db import Database
+from storage.models import StaffRole
+from storage.repositories import reports, staff
+from tests.bot_fixtures import TRANSLATOR, RunningBot, settings_for_tests
+
+FAST = KdfLimits(TEST_OPSLIMIT, TEST_MEMLIMIT)
+PASSPHRASE = "violet harbour lantern 42"
+
+
+@dataclass
+class ReportWorld:
+    bot: RunningBot
+    sandbox: SandboxServer
+    staff_chat: SandboxChat
+    db_path: Path
+
+    @property
+    def services(self) -> Services:
+        return self.bot.services
+
+    def person(self, first_name: str = "Amina", language_code: str = "en", **kwargs: object) -> SandboxPerson:
+        user = self.sandbox.add_user(first_name=first_name, language_code=language_code, **kwargs)  # type: ignore[arg-type]
+        return SandboxPerson(self.sandbox, user)
+
+    async def reader(self, telegram_id: int, passphrase: str = PASSPHRASE) -> uuid.UUID:
+        """A liaison staff member with a report key (set up directly, not through the dialog)."""
+        db = self.services.db
+        async with db.session() as session:
+            member = await staff.add(session, db.keyring, telegram_id, StaffRole.LIAISON, now=system_clock())
+            await reports.create_staff_key(session, member.id, passphrase, FAST, now=system_clock())
+            return member.id
+
+
+@pytest.fixture
+async def report_world(
+    sandbox: SandboxServer, sqlite_url: str, keyring: Keyring, tmp_path: Path
+) -> AsyncIterator[ReportWorld]:
+    staff_chat = sandbox.add_group("Liaison staff")
+    settings = settings_for_tests(tmp_path, database_url=sqlite_url, staff_chat_id=staff_chat.id)
+    db = Database(sqlite_url, keyring)
+    services = Services(
+        settings=settings,
+        db=db,
+        translator=TRANSLATOR,
+        clock=system_clock,
+        reports=fast_report_settings(wrong_codes_per_chat=3, wrong_codes_global=5, evidence_max_bytes=64 * 1024),
+    )
+    await db.verify_keys(now=services.clock())
+    running = RunningBot(sandbox, services)
+    await running.start()
+    try:
+        yield ReportWorld(running, sandbox, staff_chat, Path(sqlite_url.split(":///", 1)[1]))
+    finally:
+        await running.stop()
+        await db.dispose()
+
+
+async def expect(person: SandboxPerson, fragment: str, timeout: float = 5.0) -> SandboxMessage:  # noqa: ASYNC109
+    """The next bot message containing `fragment` (earlier ones are skipped)."""
+    while True:
+        message = await person.next_reply(timeout)
+        if fragment in message.content:
+            return message
+
+
+async def file_report(
+    person: SandboxPerson,
+    *,
+    kind: str,
+    what: str,
+    anonymous: bool,
+    danger: bool = False,
+    where: str = "Ruritania",
+    photo: bytes | None = None,
+) -> list[SandboxMessage]:
+    """Plays the whole English intake dialog; returns the bot's messages after Send."""
+    await person.send("/report")
+    await expect(person, "What do you want to report?")
+    await person.press(kind)
+    await expect(person, "What happened?")
+    await person.send(what)
+    await expect(person, "When did it happen?")
+    await person.send("early March")
+    await expect(person, "In which country")
+    await person.send(where)
+    reply = await person.next_reply()
+    if "Which of these" in reply.content:
+        await person.press("Keep what I typed")
+        reply = await expect(person, "Who is affected?")
+    assert "Who is affected?" in reply.content
+    await person.send("my colleague")
+    await expect(person, "immediate danger")
+    await person.press("Yes" if danger else "No")
+    if danger:
+        await expect(person, "emergency services")
+    await expect(person, "evidence")
+    if photo is not None:
+        await person.send_photo(photo)
+        await expect(person, "File received (1 of")
+    await person.press("Done")
+    await expect(person, "How may we contact you?")
+    await person.press("Stay anonymous" if anonymous else "Reply to me in this chat")
+    await expect(person, "Send it now?")
+    await person.press("Send")
+    first = await expect(person, "Thank you.")
+    rest = [first]
+    while "clear this conversation" not in rest[-1].content:
+        rest.append(await person.next_reply())
+    return rest
