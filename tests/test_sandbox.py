@@ -330,6 +330,49 @@ async def test_markup_telegram_cannot_parse_is_refused(bot: Bot, person: Sandbox
     assert sent.text == "Meeting at 10.30" and sent.entities[0].type == "bold"
 
 
+@pytest.mark.parametrize(
+    ("parse_mode", "text", "rebuilt"),
+    [
+        (
+            ParseMode.HTML,
+            '<b>Regional</b> review 😀 <i>in <u>Bangkok</u></i>, <a href="https://x.org/a?b=1">agenda</a>',
+            None,
+        ),
+        (
+            ParseMode.HTML,
+            '<pre><code class="language-python">print(1 &lt; 2)</code></pre>',
+            '<pre><code class="python">print(1 &lt; 2)</code></pre>',
+        ),
+        (
+            ParseMode.MARKDOWN_V2,
+            "*Regional* review 😀 _in __Bangkok___, [agenda](https://x.org/a) \\.\\!",
+            None,
+        ),
+        (ParseMode.MARKDOWN_V2, "||hidden|| ~gone~ `code`", None),
+    ],
+)
+async def test_formatted_text_round_trips_through_ptb(
+    bot: Bot, person: SandboxPerson, parse_mode: str, text: str, rebuilt: str | None
+) -> None:
+    sent = await bot.send_message(person.id, text, parse_mode=parse_mode)
+    # PTB rebuilds the markup from the plain text and entities (offsets in UTF-16 units, as Telegram's).
+    assert (sent.text_html if parse_mode == ParseMode.HTML else sent.text_markdown_v2) == (rebuilt or text)
+    assert "</" not in sent.text and "*" not in sent.text  # the person sees no markup
+
+
+async def test_groups_and_their_messages(sandbox: SandboxServer, bot: Bot, person: SandboxPerson) -> None:
+    group = sandbox.add_group("Asia-Pacific task team")
+    message = sandbox.push_text(person.user, "/report@liaison_sandbox_bot now", chat=group)
+    (update,) = await bot.get_updates()
+    assert update.message is not None and update.message.chat.type == "group"
+    assert update.message.chat.title == "Asia-Pacific task team"
+    assert update.message.entities[0].length == len("/report@liaison_sandbox_bot")
+    sent = await bot.send_message(group.id, "Noted.")
+    assert sent.chat.id == group.id and sent.message_id == message.message_id + 1
+    assert await bot.delete_message(group.id, message.message_id)  # the bot is an administrator there
+    assert [m.content for m in group.visible_messages()] == ["Noted."]
+
+
 async def test_callback_data_is_limited_to_64_bytes(bot: Bot, person: SandboxPerson) -> None:
     too_long = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="é" * 33)]])  # 66 bytes
     with pytest.raises(BadRequest, match="Button_data_invalid"):

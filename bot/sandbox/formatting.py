@@ -186,9 +186,10 @@ class _HtmlParser:
                 f"Unmatched end tag at byte offset {_byte_offset(self.text, index)}, "
                 f'expected "</{open_name}>", found "</{name}>"'
             )
-        if kind == "code" and "language" in extra and self.stack and self.stack[-1][0] == "pre":
-            # <pre><code class="language-x"> is one pre entity with a language, as in Telegram.
-            self.stack[-1][3]["language"] = extra["language"]
+        if kind == "code" and self.stack and self.stack[-1][0] == "pre":
+            # <pre><code class="language-x"> is one pre entity (with a language), as in Telegram.
+            if "language" in extra:
+                self.stack[-1][3]["language"] = extra["language"]
         elif kind == "link":
             self.out.link(start, extra["url"])
         elif kind is not None:
@@ -233,7 +234,7 @@ class _MarkdownParser:
         if char == "`":
             return self._code(i)
         for marker in (char * 2, char):
-            if marker in self.markers:
+            if marker in self.markers and text.startswith(marker, i):
                 self._toggle(marker, i)
                 return i + len(marker)
         if char == "[" and self.link is None:

@@ -68,7 +68,7 @@ def decode_value(name: str, raw: str) -> Any:
         return raw
 
 
-async def read_params(request: web.Request) -> Params:
+async def read_params(request: web.BaseRequest) -> Params:
     """All parameters of a Bot API request, decoded, whatever encoding the client chose."""
     params: Params = {key: decode_value(key, value) for key, value in request.query.items()}
     if not request.body_exists:

@@ -15,6 +15,10 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from aiohttp import web
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.http_parser import RawRequestMessage
+from aiohttp.streams import StreamReader
+from aiohttp.web_protocol import RequestHandler
 
 from bot.sandbox.clock import Clock, system_clock
 from bot.sandbox.driver import SandboxPerson
@@ -37,7 +41,7 @@ from bot.sandbox.world import SandboxWorld, WebhookRecord
 
 JSON = dict[str, Any]
 
-# Room above the 50 MB upload limit for multipart framing, so an oversized file gets Telegram's 413.
+# Room above the 50 MB upload limit for multipart framing.
 _CLIENT_MAX_SIZE: Final = UPLOAD_LIMIT_BYTES + 4 * 1024 * 1024
 
 
@@ -67,7 +71,7 @@ class SandboxServer:
         self.inbound = Inbound(self.world, self.updates)
         self.faults = FaultPlan()
         self.calls: list[RecordedCall] = []
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self._address: str | None = None
         self._stopping = asyncio.Event()
 
@@ -77,12 +81,27 @@ class SandboxServer:
         """Listen on `host`:`port` (0 picks a free port); `base_url` is ready afterwards."""
         if self._runner is not None:
             raise RuntimeError("this sandbox server is already running")
-        app = web.Application(client_max_size=_CLIENT_MAX_SIZE)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
-        app.router.add_get("/file/bot{token}/{file_path:.+}", self._handle_file)
-        # No access log: the hot path must stay cheap. Cancelling handlers whose client went away
-        # ends abandoned long polls and held "timeout" answers at once.
-        runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
+        # A bare aiohttp server with its own two-route dispatch: no router, middlewares or access
+        # log on the hot path. Cancelling handlers whose client went away ends abandoned long polls
+        # and held "timeout" answers at once.
+        loop = asyncio.get_running_loop()
+
+        def make_request(
+            message: RawRequestMessage,
+            payload: StreamReader,
+            protocol: RequestHandler,
+            writer: AbstractStreamWriter,
+            task: "asyncio.Task[None]",
+        ) -> web.BaseRequest:
+            # Room for a 50 MB upload, so an oversized one gets Telegram's 413, not aiohttp's.
+            return web.BaseRequest(
+                message, payload, protocol, writer, task, loop, client_max_size=_CLIENT_MAX_SIZE
+            )
+
+        server = web.Server(
+            self._dispatch, request_factory=make_request, access_log=None, handler_cancellation=True
+        )
+        runner = web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -228,8 +247,20 @@ class SandboxServer:
 
     # --- HTTP ---
 
-    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        method_name = request.match_info["method"]
+    async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
+        # Bot API calls are /bot<token>/<method>; file downloads are /file/bot<token>/<file_path>.
+        path = request.path
+        if path.startswith("/bot"):
+            token, _, method = path[4:].partition("/")
+            if token and method and "/" not in method:
+                return await self._handle_api(request, method)
+        elif path.startswith("/file/bot"):
+            token, _, file_path = path[9:].partition("/")
+            if token and file_path and request.method in ("GET", "HEAD"):
+                return self._handle_file(file_path)
+        return _error_response(ApiError(404, "Not Found"))
+
+    async def _handle_api(self, request: web.BaseRequest, method_name: str) -> web.StreamResponse:
         method = method_name.lower()
         try:
             params = await read_params(request)
@@ -272,8 +303,8 @@ class SandboxServer:
             await self._pause(fault.delay)
         return response
 
-    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        stored = self.world.files_by_path.get(request.match_info["file_path"])
+    def _handle_file(self, file_path: str) -> web.StreamResponse:
+        stored = self.world.files_by_path.get(file_path)
         if stored is None:
             return _error_response(ApiError(404, "Not Found"))
         return web.Response(body=stored.content, content_type=stored.mime_type or "application/octet-stream")

@@ -80,6 +80,8 @@ class SandboxWorld:
 
     def chat(self, chat_id: Any) -> SandboxChat:
         """The chat a Bot API `chat_id` names (an id or "@username"), or Telegram's "chat not found"."""
+        if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
+            chat_id = int(chat_id)  # clients sending JSON may quote ids
         if isinstance(chat_id, int):
             found = self.chats.get(chat_id)
         elif isinstance(chat_id, str) and chat_id.startswith("@"):
