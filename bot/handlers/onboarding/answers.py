@@ -155,7 +155,7 @@ async def consent_pressed(update: Update, context: Context) -> object:
         else:
             pending[:] = [entry for entry in pending if entry[0] != CONSENT_STEPS[step]]
             pending.append([CONSENT_STEPS[step], now.isoformat(), _consent_version(t)])
-    await _mark(update, t._("Yes, I agree") if granted else t._("No"))
+    await _mark(update, t._("Yes, I agree") if granted else t._("No, I do not agree"))
     if step is Step.CONSENT_PUBLIC and person is None:
         d.clear()
         await send(

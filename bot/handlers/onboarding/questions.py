@@ -54,8 +54,8 @@ def balance_labels(t: Translation) -> dict[str, str]:
         "35_49": "35–49",
         "50_64": "50–64",
         "65_plus": t._("65 or over"),
-        "yes": t._("Yes"),
-        "no": t._("No"),
+        "yes": t._("Yes, it is"),
+        "no": t._("No, it is not"),
         "undisclosed": t._("Prefer not to say"),
     }
 
@@ -137,7 +137,7 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
             update,
             context,
             text,
-            [[button(t._("Yes, I agree"), step, "yes"), button(t._("No"), step, "no")], nav_row(t, step)],
+            [[button(t._("Yes, I agree"), step, "yes"), button(t._("No, I do not agree"), step, "no")], nav_row(t, step)],
         )
         return True
     if person is None:
@@ -177,7 +177,7 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
             question = t._("Is your time zone {zone}? The time there is now {time}.").format(
                 zone=countries.time_zone_label(zones[0], t.language, now), time=local
             )
-            rows = [[button(t._("Yes"), step, "0")], nav_row(t, step, skip=True)]
+            rows = [[button(t._("Yes, that is right"), step, "0")], nav_row(t, step, skip=True)]
         else:
             question = t._("Which time zone are you in?")
             rows = [
