@@ -31,9 +31,10 @@ async def test_start_asks_language_then_welcomes_in_arabic(new_person: PersonFac
     await amina.press("العربية")
     welcome = await amina.next_reply()
     assert "ليازون" in welcome.text
-    hint = await amina.next_reply()
-    assert "/help" in hint.text
-    assert amina.last_message().text == hint.text
+    # /start continues into onboarding: what Liaison keeps, and how to see or erase it.
+    keeps = await amina.next_reply()
+    assert "/mydata" in keeps.text and "/forget" in keeps.text
+    assert amina.last_message().text == keeps.text
 
 
 async def test_language_is_negotiated_from_telegram_then_saved(new_person: PersonFactory) -> None:
