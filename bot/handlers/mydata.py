@@ -23,7 +23,7 @@ async def mydata_command(update: Update, context: Context) -> None:
     async with svc.db.session() as session:
         person = await find_person(session, update, context)
         held = {} if person is None else await profiles.export(session, person.id)
-    dialog = dict(context.user_data or {})
+    dialog = {key: value for key, value in (context.user_data or {}).items() if value}
     if not held and not dialog:
         await context.bot.send_message(chat_id(update), t._("I hold no data about you."))
         return

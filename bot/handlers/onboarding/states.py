@@ -148,7 +148,8 @@ def user_id(update: Update) -> int:
 
 async def find_person(session: AsyncSession, update: Update, context: Context) -> Person | None:
     """The person of this chat, if their row exists (it does once they gave a first consent)."""
-    saved = draft(context).get("person_id")
+    assert context.user_data is not None
+    saved = context.user_data.get(DRAFT_KEY, {}).get("person_id")
     if saved:
         person = await session.get(Person, uuid.UUID(saved))
         if person is not None:
