@@ -288,7 +288,7 @@ async def got_who(update: Update, context: Context) -> int:
         update,
         context,
         t._("Is anyone in immediate danger?"),
-        reply_markup=_buttons([[(t._("Yes"), "d:yes"), (t._("No"), "d:no")]]),
+        reply_markup=_buttons([[(t._("Yes, someone is"), "d:yes"), (t._("No, nobody is"), "d:no")]]),
     )
     return DANGER
 
