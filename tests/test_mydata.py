@@ -31,14 +31,20 @@ async def test_mydata_sends_everything_as_a_file(running_bot: RunningBot, new_pe
     assert {"channel": "telegram", "address": str(amina.id)} == {
         key: held["addresses"][0][key] for key in ("channel", "address")
     }
-    assert sorted(c["purpose"] for c in held["consents"]) == ["public_listing", "share_with_network", "updates"]
+    assert sorted(c["purpose"] for c in held["consents"]) == [
+        "public_listing",
+        "share_with_network",
+        "updates",
+    ]
     assert {"kind": "region", "value": "africa"} in held["subscriptions"]
     # Nothing held: said so, no file.
     stranger = new_person(first_name="Li", language_code="zh")
     assert (await say(stranger, "/mydata")).text == "我没有保存任何关于您的数据。"
 
 
-async def test_consent_is_withdrawn_per_purpose_once(running_bot: RunningBot, new_person: PersonFactory) -> None:
+async def test_consent_is_withdrawn_per_purpose_once(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
     li = new_person(first_name="Li", language_code="en")
     await onboard_english(li)
     await say(li, "/language")

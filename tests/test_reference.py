@@ -84,7 +84,11 @@ def test_names_in_the_persons_language() -> None:
 def test_time_zones_one_per_clock() -> None:
     assert countries.distinct_time_zones("KE", NOW) == ["Africa/Nairobi"]
     us = countries.distinct_time_zones("US", NOW)
-    assert us[0] == "America/New_York" and "America/Phoenix" in us and len(us) < len(countries.country_time_zones("US"))
+    assert (
+        us[0] == "America/New_York"
+        and "America/Phoenix" in us
+        and len(us) < len(countries.country_time_zones("US"))
+    )
     assert countries.distinct_time_zones("OM", NOW) == ["Asia/Muscat"]  # zone.tab names it in the country
     assert countries.time_zone_label("Asia/Kolkata", "en", NOW) == "Kolkata (UTC+05:30)"
     assert countries.time_zone_label("America/Chicago", "ru", NOW).endswith("(UTC−06:00)")

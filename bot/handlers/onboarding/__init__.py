@@ -75,7 +75,7 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 CommandHandler("start", answers.start),
                 CommandHandler("profile", answers.profile_command),
             ],
-            states=states,  # type: ignore[arg-type]
+            states=states,
             fallbacks=[
                 CommandHandler("cancel", answers.cancel),
                 CallbackQueryHandler(mydata.forget_confirmed, pattern=f"^{mydata.FORGET_YES}$"),

@@ -137,7 +137,10 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
             update,
             context,
             text,
-            [[button(t._("Yes, I agree"), step, "yes"), button(t._("No, I do not agree"), step, "no")], nav_row(t, step)],
+            [
+                [button(t._("Yes, I agree"), step, "yes"), button(t._("No, I do not agree"), step, "no")],
+                nav_row(t, step),
+            ],
         )
         return True
     if person is None:
@@ -207,9 +210,8 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
         await send(update, context, t._("Type your email address."), [nav_row(t, step)])
         return True
     if step is Step.EMAIL_CODE:
-        if not d.get("email_wanted"):
-            return False
-        return True  # the code message was sent with the address; wait for the code
+        # The code message was sent with the address; wait for the code.
+        return bool(d.get("email_wanted"))
     if step is Step.GENDER:
         intro = t._("These optional questions help us balance participation. What is your gender?")
         return await _choices(
