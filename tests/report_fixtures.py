@@ -62,7 +62,9 @@ async def report_world(
         db=db,
         translator=TRANSLATOR,
         clock=system_clock,
-        reports=fast_report_settings(wrong_codes_per_chat=3, wrong_codes_global=5, evidence_max_bytes=64 * 1024),
+        reports=fast_report_settings(
+            wrong_codes_per_chat=3, wrong_codes_global=5, evidence_max_bytes=64 * 1024
+        ),
     )
     await db.verify_keys(now=services.clock())
     running = RunningBot(sandbox, services)
@@ -74,7 +76,7 @@ async def report_world(
         await db.dispose()
 
 
-async def expect(person: SandboxPerson, fragment: str, timeout: float = 5.0) -> SandboxMessage:  # noqa: ASYNC109
+async def expect(person: SandboxPerson, fragment: str, timeout: float = 5.0) -> SandboxMessage:
     """The next bot message containing `fragment` (earlier ones are skipped)."""
     while True:
         message = await person.next_reply(timeout)

@@ -33,7 +33,9 @@ async def test_followup_shows_staff_replies_and_takes_more_information(report_wo
     receipt, reference = await anonymous_case(report_world, lin)
     async with report_world.services.db.session() as session:
         case = (await session.scalars(select(ReportCase))).one()
-        await reports.add_staff_message(session, case.id, staff_id, "Are you safe? Reply here.", now=case.created_at)
+        await reports.add_staff_message(
+            session, case.id, staff_id, "Are you safe? Reply here.", now=case.created_at
+        )
 
     await lin.send("/followup")
     await expect(lin, "Send your receipt code")
@@ -98,7 +100,9 @@ async def test_a_purged_case_answers_like_a_wrong_code(report_world: ReportWorld
     services = report_world.services
     async with services.db.session() as session:
         case = (await session.scalars(select(ReportCase))).one()
-        await reports.set_status(session, case.id, CaseStatus.CLOSED, now=case.created_at, actor=f"staff:{staff_id}")
+        await reports.set_status(
+            session, case.id, CaseStatus.CLOSED, now=case.created_at, actor=f"staff:{staff_id}"
+        )
         case.closed_at = case.created_at - services.reports.retention - timedelta(minutes=1)
     await mo.send(f"/followup {receipt}")
     await expect(mo, "This case is closed.")
@@ -158,7 +162,9 @@ async def test_staff_set_passphrase_unlock_lock_and_grant(report_world: ReportWo
     chat = report_world.sandbox.chat(newcomer.id)
     assert chat.messages[one.message_id].deleted and chat.messages[two.message_id].deleted
     async with services.db.session() as session:
-        newcomer_key = (await session.scalars(select(StaffReportKey).order_by(StaffReportKey.created_at))).all()[-1]
+        newcomer_key = (
+            await session.scalars(select(StaffReportKey).order_by(StaffReportKey.created_at))
+        ).all()[-1]
         assert await session.scalar(select(CaseKey).where(CaseKey.staff_key_id == newcomer_key.id)) is None
 
     # The first staff member unlocks (a wrong passphrase first) and grants.
@@ -175,7 +181,9 @@ async def test_staff_set_passphrase_unlock_lock_and_grant(report_world: ReportWo
     await first.send("/grantcases")
     await expect(first, "Shared 1 case")
     async with services.db.session() as session:
-        assert await session.scalar(select(CaseKey).where(CaseKey.staff_key_id == newcomer_key.id)) is not None
+        assert (
+            await session.scalar(select(CaseKey).where(CaseKey.staff_key_id == newcomer_key.id)) is not None
+        )
     await first.send("/lock")
     await expect(first, "locked")
     await first.send("/grantcases")

@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from bot.log_redaction import RedactingFormatter
 from bot.sandbox.driver import PLACEHOLDER_JPEG
-from storage.crypto.report_keys import ReportCryptoError, StaffKeyMaterial, open_case_secret, unlock_private_key
+from storage.crypto.report_keys import (
+    ReportCryptoError,
+    StaffKeyMaterial,
+    open_case_secret,
+    unlock_private_key,
+)
 from storage.models import CaseKey, Person, ReportCase, ReportEvidence, ReportKind, StaffReportKey
 from storage.repositories import reports
 from tests.report_fixtures import PASSPHRASE, ReportWorld, expect, file_report, report_world
@@ -27,7 +32,9 @@ KINDS = [
 
 
 @pytest.mark.parametrize(("label", "kind"), KINDS)
-async def test_each_kind_identified_then_anonymous(report_world: ReportWorld, label: str, kind: ReportKind) -> None:
+async def test_each_kind_identified_then_anonymous(
+    report_world: ReportWorld, label: str, kind: ReportKind
+) -> None:
     staff_id = await report_world.reader(9001)
     identified = report_world.person("Omar")
     done = await file_report(identified, kind=label, what="They closed the meeting to us", anonymous=False)
@@ -102,7 +109,11 @@ async def test_urgent_anonymous_report_leaves_nothing_readable(
         # and no server secret opens a case secret.
         staff_row = (await session.scalars(select(StaffReportKey))).one()
         material = StaffKeyMaterial(
-            staff_row.public_key, staff_row.encrypted_private, staff_row.salt, staff_row.opslimit, staff_row.memlimit
+            staff_row.public_key,
+            staff_row.encrypted_private,
+            staff_row.salt,
+            staff_row.opslimit,
+            staff_row.memlimit,
         )
         with pytest.raises(ReportCryptoError):
             unlock_private_key(material, "")
@@ -118,7 +129,9 @@ async def test_urgent_anonymous_report_leaves_nothing_readable(
         assert private is not None
         opened = await reports.open_case(session, case.id, staff_id, private, now=case.created_at)
         assert CANARIES[0] in str(opened.report["what"]) and opened.report["danger"] is True
-        file = await reports.evidence_content(session, opened.evidence[0].id, staff_id, private, now=case.created_at)
+        file = await reports.evidence_content(
+            session, opened.evidence[0].id, staff_id, private, now=case.created_at
+        )
         assert file.content == photo and file.mime_type == "image/jpeg"
 
 

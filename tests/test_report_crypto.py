@@ -51,7 +51,11 @@ PASSPHRASE = "correct horse battery staple"
 
 
 def content(anonymous: bool, *, danger: bool = False, evidence: bool = False) -> reports.ReportContent:
-    files = (reports.EvidenceFile("ev.jpg", "image/jpeg", b"\xff\xd8" + CANARY.encode() * 10),) if evidence else ()
+    files = (
+        (reports.EvidenceFile("ev.jpg", "image/jpeg", b"\xff\xd8" + CANARY.encode() * 10),)
+        if evidence
+        else ()
+    )
     return reports.ReportContent(
         kind=ReportKind.REPRISAL,
         what=f"Officials threatened {CANARY} after the consultation",
@@ -70,7 +74,9 @@ async def add_staff(db: Database, telegram_id: int, *, role: StaffRole = StaffRo
         return member.id
 
 
-async def add_reader(db: Database, telegram_id: int, passphrase: str = PASSPHRASE) -> tuple[uuid.UUID, PrivateKey]:
+async def add_reader(
+    db: Database, telegram_id: int, passphrase: str = PASSPHRASE
+) -> tuple[uuid.UUID, PrivateKey]:
     member_id = await add_staff(db, telegram_id)
     async with db.session() as session:
         private = await reports.create_staff_key(session, member_id, passphrase, FAST, now=NOW)
@@ -113,7 +119,11 @@ def test_staff_private_key_opens_only_with_its_passphrase() -> None:
     with pytest.raises(ReportCryptoError):
         unlock_private_key(material, PASSPHRASE + "!")
     tampered = StaffKeyMaterial(
-        material.public_key, material.encrypted_private[:-1] + b"\x00", material.salt, material.opslimit, material.memlimit
+        material.public_key,
+        material.encrypted_private[:-1] + b"\x00",
+        material.salt,
+        material.opslimit,
+        material.memlimit,
     )
     with pytest.raises(ReportCryptoError):
         unlock_private_key(tampered, PASSPHRASE)
@@ -126,11 +136,21 @@ def test_content_is_bound_to_its_case_and_row() -> None:
     case = PrivateKey.generate()
     case_id, row_id = uuid.uuid4(), uuid.uuid4()
     encrypted = encrypt_content(b"secret", content_aad(case_id, "message", row_id), bytes(case.public_key))
-    assert decrypt_content(encrypted.body, encrypted.key_for_case, content_aad(case_id, "message", row_id), case) == b"secret"
+    assert (
+        decrypt_content(encrypted.body, encrypted.key_for_case, content_aad(case_id, "message", row_id), case)
+        == b"secret"
+    )
     with pytest.raises(ReportCryptoError):
-        decrypt_content(encrypted.body, encrypted.key_for_case, content_aad(case_id, "message", uuid.uuid4()), case)
+        decrypt_content(
+            encrypted.body, encrypted.key_for_case, content_aad(case_id, "message", uuid.uuid4()), case
+        )
     with pytest.raises(ReportCryptoError):
-        decrypt_content(encrypted.body, encrypted.key_for_case, content_aad(case_id, "message", row_id), PrivateKey.generate())
+        decrypt_content(
+            encrypted.body,
+            encrypted.key_for_case,
+            content_aad(case_id, "message", row_id),
+            PrivateKey.generate(),
+        )
 
 
 def test_recovery_key_text_round_trips() -> None:
@@ -207,14 +227,18 @@ async def test_identified_report_round_trip_with_evidence_and_audit(database: Da
 async def test_anonymous_case_keeps_no_account_and_follows_up_by_receipt(database: Database) -> None:
     member_id, private = await add_reader(database, 1002)
     async with database.session() as session:
-        submitted = await reports.submit(session, database.keyring, content(True), now=NOW, receipt_limits=FAST)
+        submitted = await reports.submit(
+            session, database.keyring, content(True), now=NOW, receipt_limits=FAST
+        )
     assert submitted.receipt is not None
     async with database.session() as session:
         row = await session.get(ReportCase, submitted.case_id)
         assert row is not None and row.person_id is None and row.receipt_lookup is not None
         assert submitted.receipt.replace(" ", "").encode() not in row.receipt_lookup
         await reports.add_staff_message(session, submitted.case_id, member_id, "Are you safe now?", now=NOW)
-        await reports.add_staff_message(session, submitted.case_id, member_id, "internal only", now=NOW, internal=True)
+        await reports.add_staff_message(
+            session, submitted.case_id, member_id, "internal only", now=NOW, internal=True
+        )
 
     async with database.session() as session:
         found = await reports.find_by_receipt(session, database.keyring, submitted.receipt, limits=FAST)
@@ -243,14 +267,18 @@ async def test_staff_reply_to_identified_reporter_is_relayed(database: Database)
             session, database.keyring, content(False), now=NOW, receipt_limits=FAST, person_id=person.id
         )
         reply = await reports.add_staff_message(session, submitted.case_id, member_id, "We hear you", now=NOW)
-        note = await reports.add_staff_message(session, submitted.case_id, member_id, "n", now=NOW, internal=True)
+        note = await reports.add_staff_message(
+            session, submitted.case_id, member_id, "n", now=NOW, internal=True
+        )
     assert reply.relay_to_person_id == person.id and note.relay_to_person_id is None
 
 
 async def test_database_plus_server_keys_open_nothing(database: Database, keyring: Keyring) -> None:
-    member_id, private = await add_reader(database, 1004)
+    member_id, _ = await add_reader(database, 1004)
     async with database.session() as session:
-        anonymous = await reports.submit(session, keyring, content(True, evidence=True), now=NOW, receipt_limits=FAST)
+        anonymous = await reports.submit(
+            session, keyring, content(True, evidence=True), now=NOW, receipt_limits=FAST
+        )
         await reports.submit(session, keyring, content(False, danger=True), now=NOW, receipt_limits=FAST)
         await reports.add_staff_message(session, anonymous.case_id, member_id, f"reply {CANARY}", now=NOW)
 
@@ -278,7 +306,11 @@ async def test_database_plus_server_keys_open_nothing(database: Database, keyrin
             keyring.open(blob, b"")
     # The staff key does not open with a guess, and does with the passphrase (so this test can fail).
     material = StaffKeyMaterial(
-        staff_row.public_key, staff_row.encrypted_private, staff_row.salt, staff_row.opslimit, staff_row.memlimit
+        staff_row.public_key,
+        staff_row.encrypted_private,
+        staff_row.salt,
+        staff_row.opslimit,
+        staff_row.memlimit,
     )
     for guess in ("", "password", "liaison", PASSPHRASE.upper()):
         with pytest.raises(ReportCryptoError):
@@ -326,7 +358,9 @@ async def test_recovery_key_restores_access_when_every_passphrase_is_lost(databa
         assert await session.scalar(select(CaseKey).where(CaseKey.staff_key_id.is_not(None))) is None
     new_id, new_private = await add_reader(database, 3002, "a brand new passphrase")
     async with database.session() as session:
-        restored = await reports.recover_for_staff(session, parse_recovery_key(recovery_text), new_id, now=NOW)
+        restored = await reports.recover_for_staff(
+            session, parse_recovery_key(recovery_text), new_id, now=NOW
+        )
     assert restored.cases == 1
     async with database.session() as session:
         opened = await reports.open_case(session, case.case_id, new_id, new_private, now=NOW)
@@ -335,16 +369,25 @@ async def test_recovery_key_restores_access_when_every_passphrase_is_lost(databa
 
 
 async def test_purge_shreds_closed_cases_after_retention(database: Database) -> None:
-    member_id, private = await add_reader(database, 4001)
+    member_id, _ = await add_reader(database, 4001)
     async with database.session() as session:
-        closed = await reports.submit(session, database.keyring, content(True, evidence=True), now=NOW, receipt_limits=FAST)
+        closed = await reports.submit(
+            session, database.keyring, content(True, evidence=True), now=NOW, receipt_limits=FAST
+        )
         kept = await reports.submit(session, database.keyring, content(False), now=NOW, receipt_limits=FAST)
-        await reports.set_status(session, closed.case_id, CaseStatus.CLOSED, now=NOW, actor=f"staff:{member_id}")
+        await reports.set_status(
+            session, closed.case_id, CaseStatus.CLOSED, now=NOW, actor=f"staff:{member_id}"
+        )
         with pytest.raises(ValueError):
             await reports.set_status(session, kept.case_id, CaseStatus.AWAITING_REPORTER, now=NOW, actor="x")
     async with database.session() as session:
-        assert await reports.purge_closed(session, now=NOW + timedelta(days=29), retention=timedelta(days=30)) == []
-        purged = await reports.purge_closed(session, now=NOW + timedelta(days=30), retention=timedelta(days=30))
+        assert (
+            await reports.purge_closed(session, now=NOW + timedelta(days=29), retention=timedelta(days=30))
+            == []
+        )
+        purged = await reports.purge_closed(
+            session, now=NOW + timedelta(days=30), retention=timedelta(days=30)
+        )
     assert purged == [closed.case_id]
     async with database.session() as session:
         for model in (CaseKey, ReportMessage, ReportEvidence):
@@ -352,6 +395,9 @@ async def test_purge_shreds_closed_cases_after_retention(database: Database) -> 
             assert rows == []
         assert await session.get(ReportCase, closed.case_id) is None
         assert await session.get(ReportCase, kept.case_id) is not None
-        assert await reports.find_by_receipt(session, database.keyring, closed.receipt or "", limits=FAST) is None
+        assert (
+            await reports.find_by_receipt(session, database.keyring, closed.receipt or "", limits=FAST)
+            is None
+        )
         count = await session.scalar(text("SELECT count(*) FROM report_case_keys"))
     assert count == 1  # the kept case's single reader copy
