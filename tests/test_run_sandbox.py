@@ -68,7 +68,8 @@ def test_run_without_token_opens_the_sandbox_chat(tmp_path: Path) -> None:
         terminal.wait_for("[6] Español")
         terminal.type("6")  # the sixth button
         terminal.wait_for("A partir de ahora le escribiré en español.")
-        terminal.wait_for("Bienvenido a Liaison")
+        terminal.wait_for("Liaison es la oficina de enlace")
+        terminal.wait_for("[1] Continuar")
         terminal.type("/quit")
         assert process.wait(timeout=30) == 0
     finally:
