@@ -4,6 +4,7 @@ from storage.models.audit import AuditEntry
 from storage.models.base import Base, UtcDateTime
 from storage.models.dialogs import DialogState
 from storage.models.keys import KeyCanary
+from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, OutboxState, OutboxTemplate
 from storage.models.people import Channel, ChannelAddress, Consent, ConsentPurpose, Person
 from storage.models.profiles import BalanceData, EmailVerification, Subscription
 from storage.models.reports import (
@@ -23,6 +24,8 @@ __all__ = [
     "AuditEntry",
     "BalanceData",
     "Base",
+    "Broadcast",
+    "BroadcastState",
     "CaseKey",
     "CaseStatus",
     "Channel",
@@ -33,6 +36,9 @@ __all__ = [
     "EmailVerification",
     "KeyCanary",
     "MessageAuthor",
+    "OutboxMessage",
+    "OutboxState",
+    "OutboxTemplate",
     "Person",
     "RecoveryKey",
     "ReportCase",

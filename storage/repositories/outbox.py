@@ -1,0 +1,360 @@
+"""Outbox rows: batched inserts, claims with a lease, and the record of each attempt.
+
+Claims take due rows in one statement: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
+worker processes never take the same row; on SQLite the statement runs under the single
+writer lock. A claim carries a lease; a worker that dies leaves its claims to expire, and
+the next claim takes them again. Progress is written per row after the channel confirmed
+(or refused) the send, never when a batch is fetched.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto.keyring import Keyring, field_aad
+from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, OutboxState, OutboxTemplate
+from storage.models.people import ChannelAddress
+from storage.sealed import Envelope
+
+OUTBOX = OutboxMessage.__table__
+ADDRESSES = ChannelAddress.__table__
+CHUNK = 5_000
+ACTIVE_STATES = (OutboxState.QUEUED.value, OutboxState.CLAIMED.value)
+
+
+async def address_channels(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The channel of each address id that exists."""
+    found: dict[uuid.UUID, str] = {}
+    pending = list(ids)
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        rows = await session.execute(select(ADDRESSES.c.id, ADDRESSES.c.channel).where(ADDRESSES.c.id.in_(chunk)))
+        found.update({row.id: row.channel for row in rows})
+    return found
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert outbox rows in batches, skipping those whose idempotency key exists; the count inserted."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name
+    inserted = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = list(rows[start : start + CHUNK])
+        if dialect == "postgresql":
+            pg = postgresql.insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            result = await session.execute(pg.returning(OUTBOX.c.id), chunk)
+            inserted += len(result.all())
+        else:
+            lite = sqlite.insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+            before = await _total_changes(session)
+            await session.execute(lite, chunk)
+            inserted += await _total_changes(session) - before
+    return inserted
+
+
+async def _total_changes(session: AsyncSession) -> int:
+    value = await session.scalar(select(func.total_changes()))
+    return int(value or 0)
+
+
+# --- claims ---
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    """A claimed row as the worker needs it; sealed fields still sealed."""
+
+    id: uuid.UUID
+    address_id: uuid.UUID
+    channel: str
+    broadcast_id: uuid.UUID | None
+    template_id: uuid.UUID | None
+    body: Envelope | None
+    subject: Envelope | None
+    html: Envelope | None
+    attachment: Envelope | None
+    protect_content: bool
+    attempts: int
+
+
+def _due(channel: str, now: datetime) -> Any:
+    return and_(
+        OUTBOX.c.channel == channel,
+        or_(
+            and_(OUTBOX.c.state == OutboxState.QUEUED.value, OUTBOX.c.send_after <= now),
+            and_(OUTBOX.c.state == OutboxState.CLAIMED.value, OUTBOX.c.lease_until < now),
+        ),
+    )
+
+
+async def claim(
+    session: AsyncSession, *, channel: str, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[ClaimedRow]:
+    """Take up to `limit` due rows of `channel` for `worker` until `now + lease`."""
+    due = select(OUTBOX.c.id).where(_due(channel, now)).order_by(OUTBOX.c.send_after).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    picked = due.cte("due")
+    statement = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id == picked.c.id)
+        .values(state=OutboxState.CLAIMED.value, claimed_by=worker, lease_until=now + lease)
+        .returning(
+            OUTBOX.c.id,
+            OUTBOX.c.address_id,
+            OUTBOX.c.channel,
+            OUTBOX.c.broadcast_id,
+            OUTBOX.c.template_id,
+            OUTBOX.c.body,
+            OUTBOX.c.subject,
+            OUTBOX.c.html,
+            OUTBOX.c.attachment,
+            OUTBOX.c.protect_content,
+            OUTBOX.c.attempts,
+        )
+    )
+    rows = (await session.execute(statement)).all()
+    return [ClaimedRow(**row._mapping) for row in rows]
+
+
+@dataclass(frozen=True)
+class AddressInfo:
+    address: str
+    reachable: bool
+
+
+async def open_addresses(
+    session: AsyncSession, keyring: Keyring, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, AddressInfo]:
+    """The plaintext address of each id, and whether it is still reachable."""
+    found: dict[uuid.UUID, AddressInfo] = {}
+    pending = list(ids)
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        rows = await session.execute(
+            select(ADDRESSES.c.id, ADDRESSES.c.address, ADDRESSES.c.unreachable_at).where(
+                ADDRESSES.c.id.in_(chunk)
+            )
+        )
+        for row in rows:
+            text = keyring.open_text(row.address.data, field_aad("channel_addresses", "address", row.id))
+            found[row.id] = AddressInfo(text, row.unreachable_at is None)
+    return found
+
+
+def open_field(keyring: Keyring, row_id: uuid.UUID, column: str, value: Envelope | None) -> str | None:
+    if value is None:
+        return None
+    return keyring.open_text(value.data, field_aad("outbox", column, row_id))
+
+
+async def template(session: AsyncSession, template_id: uuid.UUID) -> OutboxTemplate | None:
+    return await session.get(OutboxTemplate, template_id)
+
+
+async def retry_unknown_of(session: AsyncSession, broadcast_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    if not broadcast_ids:
+        return {}
+    rows = await session.execute(
+        select(Broadcast.id, Broadcast.retry_unknown).where(Broadcast.id.in_(list(broadcast_ids)))
+    )
+    return {row.id: row.retry_unknown for row in rows}
+
+
+# --- recording attempts ---
+
+
+@dataclass(frozen=True)
+class RowUpdate:
+    """What to write for one row after an attempt."""
+
+    id: uuid.UUID
+    address_id: uuid.UUID
+    state: OutboxState
+    attempts: int
+    send_after: datetime | None = None
+    unknown: bool = False
+    error: str | None = None
+    unreachable: str | None = None
+
+
+async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: datetime) -> None:
+    """Write the outcome of attempts: sent rows in one statement, the rest row by row (batched)."""
+    sent = [u.id for u in updates if u.state is OutboxState.SENT]
+    for start in range(0, len(sent), CHUNK):
+        await session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(sent[start : start + CHUNK]))
+            .values(
+                state=OutboxState.SENT.value,
+                finished_at=now,
+                attempts=OUTBOX.c.attempts + 1,
+                claimed_by=None,
+                lease_until=None,
+                # Delivered content is no longer needed: drop it.
+                body=None,
+                subject=None,
+                html=None,
+                attachment=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    others = [u for u in updates if u.state is not OutboxState.SENT]
+    if others:
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id == bindparam("row_id"))
+            .values(
+                state=bindparam("new_state"),
+                attempts=bindparam("new_attempts"),
+                send_after=func.coalesce(bindparam("new_send_after", type_=OUTBOX.c.send_after.type), OUTBOX.c.send_after),
+                unknown_outcomes=OUTBOX.c.unknown_outcomes + bindparam("unknown_add"),
+                last_error=bindparam("error"),
+                claimed_by=None,
+                lease_until=None,
+                finished_at=bindparam("new_finished_at", type_=OUTBOX.c.finished_at.type),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await session.connection()
+        await session.execute(
+            statement,
+            [
+                {
+                    "row_id": u.id,
+                    "new_state": u.state.value,
+                    "new_attempts": u.attempts,
+                    "new_send_after": u.send_after,
+                    "unknown_add": 1 if u.unknown else 0,
+                    "error": u.error,
+                    "new_finished_at": None if u.state is OutboxState.QUEUED else now,
+                }
+                for u in others
+            ],
+        )
+    unreachable = {u.address_id: u.unreachable for u in updates if u.unreachable}
+    if unreachable:
+        await mark_unreachable(session, unreachable, now=now)
+
+
+async def mark_unreachable(session: AsyncSession, reasons: Mapping[uuid.UUID, str], *, now: datetime) -> None:
+    """Mark addresses unreachable and cancel what is still queued for them."""
+    from storage.repositories import people
+
+    for address_id, reason in reasons.items():
+        address = await session.get(ChannelAddress, address_id)
+        if address is not None and address.unreachable_at is None:
+            await people.mark_unreachable(session, address, now=now, reason=reason)
+    await cancel_for_addresses(session, list(reasons), now=now)
+
+
+async def cancel_for_addresses(
+    session: AsyncSession, address_ids: Sequence[uuid.UUID], *, now: datetime, broadcasts_only: bool = False
+) -> int:
+    condition = and_(OUTBOX.c.address_id.in_(list(address_ids)), OUTBOX.c.state == OutboxState.QUEUED.value)
+    if broadcasts_only:
+        condition = and_(condition, OUTBOX.c.broadcast_id.is_not(None))
+    result = await session.execute(
+        update(OUTBOX)
+        .where(condition)
+        .values(state=OutboxState.CANCELLED.value, finished_at=now, body=None, subject=None, html=None, attachment=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release(session: AsyncSession, ids: Sequence[uuid.UUID], *, worker: str) -> None:
+    """Hand back claims a stopping worker did not attempt, so they go out at once elsewhere."""
+    for start in range(0, len(ids), CHUNK):
+        await session.execute(
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.id.in_(list(ids[start : start + CHUNK])),
+                OUTBOX.c.state == OutboxState.CLAIMED.value,
+                OUTBOX.c.claimed_by == worker,
+            )
+            .values(state=OutboxState.QUEUED.value, claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- counts ---
+
+
+async def counts_by_state(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """(channel, state) -> rows, for metrics."""
+    rows = await session.execute(
+        select(OUTBOX.c.channel, OUTBOX.c.state, func.count()).group_by(OUTBOX.c.channel, OUTBOX.c.state)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in rows}
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    total: int
+    sent: int
+    failed: int  # failed, dead-lettered
+    unknown: int  # outcome unknown (rows left unknown, plus retried unknowns)
+    cancelled: int
+    remaining: int  # queued or claimed
+
+    @property
+    def done(self) -> bool:
+        return self.remaining == 0
+
+
+async def broadcast_progress(session: AsyncSession, broadcast_id: uuid.UUID) -> BroadcastProgress:
+    rows = await session.execute(
+        select(OUTBOX.c.state, func.count(), func.coalesce(func.sum(OUTBOX.c.unknown_outcomes), 0))
+        .where(OUTBOX.c.broadcast_id == broadcast_id)
+        .group_by(OUTBOX.c.state)
+    )
+    states: Counter[str] = Counter()
+    unknown_total = 0
+    for state, count, unknowns in rows:
+        states[state] += int(count)
+        if state != OutboxState.UNKNOWN.value:
+            unknown_total += int(unknowns)
+    unknown_total += states[OutboxState.UNKNOWN.value]
+    return BroadcastProgress(
+        total=sum(states.values()),
+        sent=states[OutboxState.SENT.value],
+        failed=states[OutboxState.FAILED.value] + states[OutboxState.DEAD.value],
+        unknown=unknown_total,
+        cancelled=states[OutboxState.CANCELLED.value],
+        remaining=states[OutboxState.QUEUED.value] + states[OutboxState.CLAIMED.value],
+    )
+
+
+async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, *, now: datetime) -> int:
+    """Cancel what is still queued of a broadcast; rows in flight finish."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is not None and broadcast.state == BroadcastState.SENDING.value:
+        broadcast.state = BroadcastState.CANCELLED.value
+        broadcast.finished_at = now
+    result = await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.broadcast_id == broadcast_id, OUTBOX.c.state == OutboxState.QUEUED.value)
+        .values(state=OutboxState.CANCELLED.value, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def active_broadcasts(session: AsyncSession) -> list[Broadcast]:
+    rows = await session.scalars(select(Broadcast).where(Broadcast.state == BroadcastState.SENDING.value))
+    return list(rows)
+
+
+def ids_of(rows: Iterable[ClaimedRow]) -> list[uuid.UUID]:
+    return [row.id for row in rows]
