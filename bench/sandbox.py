@@ -3,8 +3,10 @@
     python -m bench.sandbox [--messages 20000] [--concurrency 64]
 
 Runs twice: with the server in this process (client and server share one core, the way tests run)
-and with the server in a child process (closer to what the sandbox alone can do). Benchmarks of the
-bot use the sandbox, so it must be well above the bot's own rates to measure the bot, not itself.
+and with the server in a child process, where the CPU time of each side is measured apart: the
+server's gives what the sandbox alone can answer per core, the client's what PTB's own HTTP stack
+(httpx) costs per call. Benchmarks of the bot use the sandbox, so the sandbox must stay well above
+the bot's own rates to measure the bot, not itself.
 """
 
 import argparse
@@ -33,8 +35,16 @@ class Endpoint:
     chat_id: int
 
 
-async def send_all(endpoint: Endpoint, messages: int, concurrency: int) -> float:
-    """Send `messages` sendMessage calls over `concurrency` connections; the seconds it took."""
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds and this process's CPU seconds for one run."""
+
+    seconds: float
+    cpu_seconds: float
+
+
+async def send_all(endpoint: Endpoint, messages: int, concurrency: int) -> Timing:
+    """Send `messages` sendMessage calls over `concurrency` connections and time them."""
     request = HTTPXRequest(connection_pool_size=concurrency, pool_timeout=30.0, read_timeout=30.0)
     bot = Bot(TOKEN, base_url=endpoint.base_url, base_file_url=endpoint.base_file_url, request=request)
     remaining = iter(range(messages))
@@ -47,9 +57,9 @@ async def send_all(endpoint: Endpoint, messages: int, concurrency: int) -> float
 
     async with bot:
         await bot.send_message(endpoint.chat_id, "warm-up")  # open a connection before timing
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started
+        return Timing(time.perf_counter() - started, time.process_time() - cpu_started)
 
 
 def report(label: str, messages: int, seconds: float) -> None:
@@ -66,11 +76,11 @@ async def in_process(messages: int, concurrency: int) -> None:
     async with SandboxServer() as server:
         user = server.add_user("Bench")
         endpoint = Endpoint(server.base_url, server.base_file_url, user.id)
-        seconds = await send_all(endpoint, messages, concurrency)
+        timing = await send_all(endpoint, messages, concurrency)
         sent = len(server.chat(user.id).bot_messages) - 1
         if sent != messages:
             raise SystemExit(f"the sandbox recorded {sent} messages, expected {messages}")
-    report("sandbox sendMessage (same process)", messages, seconds)
+    report("sandbox sendMessage (same process)", messages, timing.seconds)
 
 
 @dataclass
@@ -119,13 +129,17 @@ async def in_child_process(messages: int, concurrency: int) -> None:
     """Server in its own process, so client and server each get a core when there are two; the
     server's CPU time per call gives what the sandbox alone can answer on one core."""
     async with child_server() as child:
-        seconds = await send_all(child.endpoint, messages, concurrency)
+        timing = await send_all(child.endpoint, messages, concurrency)
         server_cpu = await child.cpu_seconds()
-    report("sandbox sendMessage (server in child process)", messages, seconds)
+    report("sandbox sendMessage (server in child process)", messages, timing.seconds)
     capacity = messages / server_cpu
     print(
         f"sandbox server CPU: {server_cpu:.2f} s for {messages} calls = {server_cpu / messages * 1e6:.0f} µs/call, "
         f"capacity {capacity:.0f} calls/s per core (ratio {capacity / TARGET_CALLS_PER_SECOND:.2f})"
+    )
+    print(
+        f"PTB client CPU: {timing.cpu_seconds:.2f} s for {messages} calls = "
+        f"{timing.cpu_seconds / messages * 1e6:.0f} µs/call, at most {messages / timing.cpu_seconds:.0f} calls/s per core"
     )
 
 

@@ -81,9 +81,6 @@ class SandboxServer:
         """Listen on `host`:`port` (0 picks a free port); `base_url` is ready afterwards."""
         if self._runner is not None:
             raise RuntimeError("this sandbox server is already running")
-        # A bare aiohttp server with its own two-route dispatch: no router, middlewares or access
-        # log on the hot path. Cancelling handlers whose client went away ends abandoned long polls
-        # and held "timeout" answers at once.
         loop = asyncio.get_running_loop()
 
         def make_request(
@@ -98,6 +95,9 @@ class SandboxServer:
                 message, payload, protocol, writer, task, loop, client_max_size=_CLIENT_MAX_SIZE
             )
 
+        # A bare aiohttp server with its own two-route dispatch: no router, middlewares or access
+        # log on the hot path. Cancelling handlers whose client went away ends abandoned long polls
+        # and held "timeout" answers at once.
         server = web.Server(
             self._dispatch, request_factory=make_request, access_log=None, handler_cancellation=True
         )
