@@ -238,13 +238,19 @@ def search(query: str, language: str, limit: int = 8) -> list[str]:
             score = 3
         elif len(wanted) >= 3 and wanted in name:
             score = 4
-        elif len(wanted) >= 4 and difflib.SequenceMatcher(None, wanted, name).ratio() >= 0.8:
-            score = 5
         else:
             continue
         rank = (score, other_language)
         if code not in best or rank < best[code]:
             best[code] = rank
+    if not best and len(wanted) >= 4:
+        # Nothing matched as typed: close spellings ("Frnace"), cheap bounds first.
+        for code, name_language, name, _words in _search_index():
+            matcher = difflib.SequenceMatcher(None, wanted, name)
+            if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
+                rank = (5, 0 if name_language == language else 1)
+                if code not in best or rank < best[code]:
+                    best[code] = rank
     ordered = sorted(best, key=lambda code: (best[code], country_name(code, language)))
     if ordered and best[ordered[0]][0] == 0:
         return ordered[:1]

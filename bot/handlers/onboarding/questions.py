@@ -39,6 +39,7 @@ def topic_labels(t: Translation) -> dict[str, str]:
     }
 
 
+NO_PERSON_NEEDED = frozenset({Step.LANGUAGE, Step.INTRO, *CONSENT_STEPS})
 GENDERS = ("woman", "man", "another", "undisclosed")
 AGE_GROUPS = ("under_25", "25_34", "35_49", "50_64", "65_plus", "undisclosed")
 MIGRANT_LED = ("yes", "no", "undisclosed")
@@ -69,9 +70,12 @@ async def enter(step: Step | None, update: Update, context: Context) -> object:
     t = translation(update, context)
     svc = services(context)
     while step is not None:
-        async with svc.db.session() as session:
-            person = await find_person(session, update, context)
-            asked = await _ask(step, update, context, t, person)
+        person = None
+        if step not in NO_PERSON_NEEDED:
+            async with svc.db.session() as session:
+                person = await find_person(session, update, context)
+        # One short session at a time: never hold a connection while talking to Telegram.
+        asked = await _ask(step, update, context, t, person)
         if asked:
             draft(context)["step"] = step.value
             return step
