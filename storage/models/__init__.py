@@ -2,11 +2,20 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UtcDateTime
+from storage.models.contacts import Contact, InvitationState
 from storage.models.dialogs import DialogState
+from storage.models.events import Event, EventKind, EventStatus
 from storage.models.keys import KeyCanary
 from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, OutboxState, OutboxTemplate
 from storage.models.people import Channel, ChannelAddress, Consent, ConsentPurpose, Person
 from storage.models.profiles import BalanceData, EmailVerification, Subscription
+from storage.models.registrations import (
+    ReferenceCounter,
+    Registration,
+    RegistrationKind,
+    RegistrationStatement,
+    RegistrationStatus,
+)
 from storage.models.reports import (
     CaseKey,
     CaseStatus,
@@ -19,6 +28,8 @@ from storage.models.reports import (
     StaffReportKey,
 )
 from storage.models.staff import StaffMember, StaffRole
+from storage.models.submissions import Submission, SubmissionDocument, SubmissionStatus
+from storage.models.triage import CaseOutcome, CaseTriage, Risk
 
 __all__ = [
     "AuditEntry",
@@ -27,13 +38,20 @@ __all__ = [
     "Broadcast",
     "BroadcastState",
     "CaseKey",
+    "CaseOutcome",
+    "CaseTriage",
     "CaseStatus",
     "Channel",
     "ChannelAddress",
     "Consent",
     "ConsentPurpose",
+    "Contact",
     "DialogState",
     "EmailVerification",
+    "Event",
+    "EventKind",
+    "EventStatus",
+    "InvitationState",
     "KeyCanary",
     "MessageAuthor",
     "OutboxMessage",
@@ -41,13 +59,22 @@ __all__ = [
     "OutboxTemplate",
     "Person",
     "RecoveryKey",
+    "ReferenceCounter",
+    "Registration",
+    "RegistrationKind",
+    "RegistrationStatement",
+    "RegistrationStatus",
     "ReportCase",
     "ReportEvidence",
     "ReportKind",
     "ReportMessage",
+    "Risk",
     "StaffMember",
     "StaffReportKey",
     "StaffRole",
+    "Submission",
+    "SubmissionDocument",
+    "SubmissionStatus",
     "Subscription",
     "UtcDateTime",
 ]
