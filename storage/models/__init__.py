@@ -2,7 +2,6 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UtcDateTime
-from storage.models.contacts import Contact, InvitationState
 from storage.models.dialogs import DialogState
 from storage.models.events import Event, EventKind, EventStatus
 from storage.models.keys import KeyCanary
@@ -29,7 +28,6 @@ from storage.models.reports import (
 )
 from storage.models.staff import StaffMember, StaffRole
 from storage.models.submissions import Submission, SubmissionDocument, SubmissionStatus
-from storage.models.triage import CaseOutcome, CaseTriage, Risk
 
 __all__ = [
     "AuditEntry",
@@ -38,20 +36,16 @@ __all__ = [
     "Broadcast",
     "BroadcastState",
     "CaseKey",
-    "CaseOutcome",
-    "CaseTriage",
     "CaseStatus",
     "Channel",
     "ChannelAddress",
     "Consent",
     "ConsentPurpose",
-    "Contact",
     "DialogState",
     "EmailVerification",
     "Event",
     "EventKind",
     "EventStatus",
-    "InvitationState",
     "KeyCanary",
     "MessageAuthor",
     "OutboxMessage",
@@ -68,7 +62,6 @@ __all__ = [
     "ReportEvidence",
     "ReportKind",
     "ReportMessage",
-    "Risk",
     "StaffMember",
     "StaffReportKey",
     "StaffRole",
