@@ -30,15 +30,15 @@ from storage.sealed import Envelope, keyring_of
 __all__ = [
     "WAKE_INFO_KEY",
     "Delivery",
+    "OutboxState",
     "Outcome",
     "OutcomeKind",
     "RetryPolicy",
     "Transition",
-    "encode_attachment",
     "decode_attachment",
+    "encode_attachment",
     "enqueue",
     "next_transition",
-    "OutboxState",
 ]
 
 # Sessions carry a callable under this key (set by `scheduler.delivery.install`) that wakes the
@@ -220,7 +220,9 @@ def next_transition(
         case OutcomeKind.RATE_LIMITED:
             # Telegram told us when; this is pacing, not a failure, so attempts do not grow.
             wait = timedelta(seconds=max(outcome.retry_after or 1.0, 0.0))
-            return Transition(OutboxState.QUEUED, send_after=now + wait, attempts=attempts, error=outcome.error)
+            return Transition(
+                OutboxState.QUEUED, send_after=now + wait, attempts=attempts, error=outcome.error
+            )
         case OutcomeKind.UNREACHABLE:
             return Transition(
                 OutboxState.FAILED, attempts=attempts + 1, error=outcome.error, unreachable=outcome.error
@@ -229,7 +231,9 @@ def next_transition(
             return Transition(OutboxState.FAILED, attempts=attempts + 1, error=outcome.error)
         case OutcomeKind.UNKNOWN:
             if not retry_unknown:
-                return Transition(OutboxState.UNKNOWN, attempts=attempts + 1, unknown=True, error=outcome.error)
+                return Transition(
+                    OutboxState.UNKNOWN, attempts=attempts + 1, unknown=True, error=outcome.error
+                )
             return _retry(outcome, attempts, now, policy, rng, unknown=True)
         case OutcomeKind.TRANSIENT:
             return _retry(outcome, attempts, now, policy, rng, unknown=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +25,8 @@ from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, Outb
 from storage.models.people import ChannelAddress
 from storage.sealed import Envelope
 
-OUTBOX = OutboxMessage.__table__
-ADDRESSES = ChannelAddress.__table__
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+ADDRESSES: Table = ChannelAddress.__table__  # type: ignore[assignment]
 CHUNK = 5_000
 ACTIVE_STATES = (OutboxState.QUEUED.value, OutboxState.CLAIMED.value)
 
@@ -37,7 +37,9 @@ async def address_channels(session: AsyncSession, ids: Collection[uuid.UUID]) ->
     pending = list(ids)
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start : start + CHUNK]
-        rows = await session.execute(select(ADDRESSES.c.id, ADDRESSES.c.channel).where(ADDRESSES.c.id.in_(chunk)))
+        rows = await session.execute(
+            select(ADDRESSES.c.id, ADDRESSES.c.channel).where(ADDRESSES.c.id.in_(chunk))
+        )
         found.update({row.id: row.channel for row in rows})
     return found
 
@@ -46,7 +48,7 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
     """Insert outbox rows in batches, skipping those whose idempotency key exists; the count inserted."""
     if not rows:
         return 0
-    dialect = session.bind.dialect.name
+    dialect = _dialect(session)
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         chunk = list(rows[start : start + CHUNK])
@@ -60,6 +62,10 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
             await session.execute(lite, chunk)
             inserted += await _total_changes(session) - before
     return inserted
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
 
 
 async def _total_changes(session: AsyncSession) -> int:
@@ -102,7 +108,7 @@ async def claim(
 ) -> list[ClaimedRow]:
     """Take up to `limit` due rows of `channel` for `worker` until `now + lease`."""
     due = select(OUTBOX.c.id).where(_due(channel, now)).order_by(OUTBOX.c.send_after).limit(limit)
-    if session.bind.dialect.name == "postgresql":
+    if _dialect(session) == "postgresql":
         due = due.with_for_update(skip_locked=True)
     picked = due.cte("due")
     statement = (
@@ -162,7 +168,9 @@ async def template(session: AsyncSession, template_id: uuid.UUID) -> OutboxTempl
     return await session.get(OutboxTemplate, template_id)
 
 
-async def retry_unknown_of(session: AsyncSession, broadcast_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, bool]:
+async def retry_unknown_of(
+    session: AsyncSession, broadcast_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, bool]:
     if not broadcast_ids:
         return {}
     rows = await session.execute(
@@ -217,7 +225,9 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
             .values(
                 state=bindparam("new_state"),
                 attempts=bindparam("new_attempts"),
-                send_after=func.coalesce(bindparam("new_send_after", type_=OUTBOX.c.send_after.type), OUTBOX.c.send_after),
+                send_after=func.coalesce(
+                    bindparam("new_send_after", type_=OUTBOX.c.send_after.type), OUTBOX.c.send_after
+                ),
                 unknown_outcomes=OUTBOX.c.unknown_outcomes + bindparam("unknown_add"),
                 last_error=bindparam("error"),
                 claimed_by=None,
@@ -267,7 +277,14 @@ async def cancel_for_addresses(
     result = await session.execute(
         update(OUTBOX)
         .where(condition)
-        .values(state=OutboxState.CANCELLED.value, finished_at=now, body=None, subject=None, html=None, attachment=None)
+        .values(
+            state=OutboxState.CANCELLED.value,
+            finished_at=now,
+            body=None,
+            subject=None,
+            html=None,
+            attachment=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

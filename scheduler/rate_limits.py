@@ -1,0 +1,95 @@
+"""Pacing for Telegram: one global schedule and one per chat, as reservations, never a global sleep.
+
+Each send reserves a slot: first its chat's next free moment (1 s apart for private chats,
+3 s for groups, pushed back by a 429's `retry_after`), then, once that moment has come, the
+next global slot (1/rate apart). A task waits only for its own slot, so a slow chat or a
+paused chat holds up nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+MonotonicClock = Callable[[], float]
+_PRUNE_AT = 50_000
+
+
+class GlobalSchedule:
+    """Slots `1/rate` apart in first-come order; `rate` None means unlimited."""
+
+    def __init__(self, rate: float | None, clock: MonotonicClock = time.monotonic) -> None:
+        if rate is not None and rate <= 0:
+            raise ValueError("rate must be positive, or None for no limit")
+        self._interval = 0.0 if rate is None else 1.0 / rate
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._clock = clock
+
+    def reserve(self) -> float:
+        """The moment the caller may send; the slot is taken."""
+        if self._interval == 0.0 and self._paused_until == 0.0:
+            return 0.0
+        slot = max(self._next, self._clock(), self._paused_until)
+        self._next = slot + self._interval
+        return slot
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for `seconds` (a flood-wait that is not about one chat)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+
+class ChatPacing:
+    """Per-chat spacing: private chats 1 message/s, groups 20/min, by default."""
+
+    def __init__(
+        self,
+        *,
+        private_interval: float = 1.0,
+        group_interval: float = 3.0,
+        clock: MonotonicClock = time.monotonic,
+    ) -> None:
+        self._private = private_interval
+        self._group = group_interval
+        self._next: dict[int, float] = {}
+        self._clock = clock
+
+    def interval(self, chat_id: int) -> float:
+        # Telegram's private chats have positive ids; groups, supergroups and channels negative.
+        return self._private if chat_id > 0 else self._group
+
+    def reserve(self, chat_id: int) -> float:
+        now = self._clock()
+        if len(self._next) > _PRUNE_AT:
+            self._next = {chat: moment for chat, moment in self._next.items() if moment > now}
+        slot = max(self._next.get(chat_id, 0.0), now)
+        self._next[chat_id] = slot + self.interval(chat_id)
+        return slot
+
+    def pause(self, chat_id: int, seconds: float) -> None:
+        """A 429 for this chat: nothing more to it until `seconds` from now."""
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + seconds)
+
+
+class TelegramLimiter:
+    """Waits for a chat's turn and then a global slot."""
+
+    def __init__(
+        self, rate: float | None, pacing: ChatPacing, clock: MonotonicClock = time.monotonic
+    ) -> None:
+        self.schedule = GlobalSchedule(rate, clock)
+        self.pacing = pacing
+        self._clock = clock
+
+    async def wait_turn(self, chat_id: int) -> None:
+        await self._until(self.pacing.reserve(chat_id))
+        await self._until(self.schedule.reserve())
+
+    def pause_chat(self, chat_id: int, seconds: float) -> None:
+        self.pacing.pause(chat_id, seconds)
+
+    async def _until(self, moment: float) -> None:
+        delay = moment - self._clock()
+        if delay > 0:
+            await asyncio.sleep(delay)

@@ -1,0 +1,361 @@
+"""Outbox workers: claim due rows with a lease, send them, record each outcome after the channel answered.
+
+One lane per channel. A lane keeps up to `sender.concurrency` sends in flight; when half of
+them have finished it claims more (one statement, `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+Each row's outcome is written only after its send returned, by a recorder that commits
+whatever outcomes have arrived in one transaction (group commit), so a crash loses at most
+the outcomes of sends in flight, and those rows are sent again when their lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from scheduler.delivery_settings import DeliverySettings
+from scheduler.metrics import DeliveryMetrics
+from scheduler.outbox import OutboxState, Outcome, OutcomeKind, decode_attachment, next_transition
+from scheduler.senders import Message, Sender
+from storage.db import Database
+from storage.repositories import outbox as repository
+from storage.repositories.outbox import AddressInfo, ClaimedRow, RowUpdate
+
+LOGGER = logging.getLogger(__name__)
+_CACHE = 1024
+V = TypeVar("V")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    language: str
+    body: str
+    subject: str | None
+    html: str | None
+
+
+@dataclass
+class Job:
+    row: ClaimedRow
+    message: Message | None  # None: the address is gone or unreachable
+    retry_unknown: bool
+    attempted: bool = field(default=False)
+
+
+class Recorder:
+    """Writes outcomes in batches: each flush commits every outcome that arrived meanwhile."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self._db = db
+        self._clock = clock
+        self._pending: list[RowUpdate] = []
+        self._arrived = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        self.flushes = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-recorder")
+
+    def put(self, update: RowUpdate) -> None:
+        self._pending.append(update)
+        self._idle.clear()
+        self._arrived.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._arrived.wait()
+            self._arrived.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self._db.session() as session:
+                    await repository.record(session, batch, now=self._clock())
+                self.flushes += 1
+            except Exception as error:  # keep the outcomes and try again
+                LOGGER.warning("recording outbox outcomes failed (%s); retrying", type(error).__name__)
+                self._pending = batch + self._pending
+                await asyncio.sleep(0.5)
+        self._idle.set()
+
+    async def drain(self) -> None:
+        """Wait until every outcome put so far is committed."""
+        if self._pending:
+            self._arrived.set()
+        await self._idle.wait()
+
+    async def stop(self) -> None:
+        await self.drain()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+class Lane:
+    """The claim-and-send loop of one channel."""
+
+    def __init__(self, workers: OutboxWorkers, sender: Sender) -> None:
+        self.workers = workers
+        self.sender = sender
+        self.channel = sender.channel
+        self.jobs: dict[asyncio.Task[None], Job] = {}
+        self._slot = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._templates: OrderedDict[uuid.UUID, TemplateText] = OrderedDict()
+        self._retry_unknown: OrderedDict[uuid.UUID, bool] = OrderedDict()
+        self.claims = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        settings = self.workers.settings
+        more_due = True
+        while not self._stopping:
+            free = self.sender.concurrency - len(self.jobs)
+            threshold = max(1, self.sender.concurrency // 2)
+            if more_due and free >= threshold:
+                wanted = min(free, settings.batch_size)
+                try:
+                    jobs = await self._claim(wanted)
+                except Exception as error:  # a database hiccup must not end the lane
+                    LOGGER.warning("claiming %s outbox rows failed (%s)", self.channel, type(error).__name__)
+                    jobs, more_due = [], False
+                else:
+                    more_due = len(jobs) == wanted
+                for job in jobs:
+                    task = asyncio.create_task(self._attempt(job))
+                    self.jobs[task] = job
+                    task.add_done_callback(self._finished)
+                if jobs:
+                    continue
+            if more_due:
+                await _first(self._slot, self._wake, None)
+            else:
+                await _first(self._wake, None, settings.poll_seconds)
+                more_due = True
+            self._slot.clear()
+            self._wake.clear()
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.jobs.pop(task, None)
+        self._slot.set()
+
+    async def _claim(self, limit: int) -> list[Job]:
+        workers = self.workers
+        keyring = workers.db.keyring
+        async with workers.db.session() as session:
+            rows = await repository.claim(
+                session,
+                channel=self.channel,
+                worker=workers.name,
+                now=workers.clock(),
+                lease=workers.settings.lease,
+                limit=limit,
+            )
+            if not rows:
+                return []
+            self.claims += 1
+            addresses = await repository.open_addresses(session, keyring, {row.address_id for row in rows})
+            for template_id in {row.template_id for row in rows if row.template_id} - set(self._templates):
+                found = await repository.template(session, template_id)
+                if found is not None:
+                    _remember(
+                        self._templates,
+                        template_id,
+                        TemplateText(found.language, found.body, found.subject, found.html),
+                    )
+            broadcasts = {row.broadcast_id for row in rows if row.broadcast_id} - set(self._retry_unknown)
+            for broadcast_id, retry in (await repository.retry_unknown_of(session, broadcasts)).items():
+                _remember(self._retry_unknown, broadcast_id, retry)
+        return [self._job(row, addresses.get(row.address_id)) for row in rows]
+
+    def _job(self, row: ClaimedRow, address: AddressInfo | None) -> Job:
+        keyring = self.workers.db.keyring
+        retry_unknown = self.workers.settings.retry_unknown
+        if row.broadcast_id is not None:
+            retry_unknown = self._retry_unknown.get(row.broadcast_id, False)
+        if address is None or not address.reachable:
+            return Job(row, None, retry_unknown)
+        language: str | None = None
+        if row.template_id is not None:
+            template = self._templates.get(row.template_id)
+            if template is None:
+                return Job(row, None, retry_unknown)
+            body, subject, html, language = template.body, template.subject, template.html, template.language
+        else:
+            body = repository.open_field(keyring, row.id, "body", row.body) or ""
+            subject = repository.open_field(keyring, row.id, "subject", row.subject)
+            html = repository.open_field(keyring, row.id, "html", row.html)
+        attachment_text = repository.open_field(keyring, row.id, "attachment", row.attachment)
+        message = Message(
+            row_id=row.id,
+            address_id=row.address_id,
+            address=address.address,
+            body=body,
+            subject=subject,
+            html=html,
+            attachment=decode_attachment(attachment_text) if attachment_text else None,
+            protect_content=row.protect_content,
+            language=language,
+            render_key=row.template_id,
+        )
+        return Job(row, message, retry_unknown)
+
+    async def _attempt(self, job: Job) -> None:
+        workers = self.workers
+        if job.message is None:
+            outcome = Outcome(OutcomeKind.PERMANENT, "unreachable")
+        else:
+            try:
+                await self.sender.ready(job.message)
+                job.attempted = True
+                started = time.perf_counter()
+                outcome = await self.sender.send(job.message)
+                workers.metrics.latency.labels(self.channel).observe(time.perf_counter() - started)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a sender bug must not lose the row
+                LOGGER.warning("sending an outbox row failed unexpectedly (%s)", type(error).__name__)
+                outcome = Outcome(OutcomeKind.TRANSIENT, type(error).__name__[:48])
+        transition = next_transition(
+            outcome,
+            attempts=job.row.attempts,
+            now=workers.clock(),
+            policy=workers.policy,
+            retry_unknown=job.retry_unknown,
+        )
+        workers.count(self.channel, outcome, transition.state)
+        workers.recorder.put(
+            RowUpdate(
+                id=job.row.id,
+                address_id=job.row.address_id,
+                state=transition.state,
+                attempts=transition.attempts,
+                send_after=transition.send_after,
+                unknown=transition.unknown,
+                error=transition.error,
+                unreachable=transition.unreachable,
+            )
+        )
+
+    async def stop(self, grace: float) -> list[uuid.UUID]:
+        """Stop claiming, let sends in flight finish for `grace` seconds; the ids never attempted."""
+        self._stopping = True
+        self._wake.set()
+        if not self.jobs:
+            return []
+        pending = set(self.jobs)
+        if grace > 0:
+            _done, pending = await asyncio.wait(pending, timeout=grace)
+        untouched = [
+            self.jobs[task].row.id for task in pending if task in self.jobs and not self.jobs[task].attempted
+        ]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return untouched
+
+
+def _remember(cache: OrderedDict[uuid.UUID, V], key: uuid.UUID, value: V) -> None:
+    cache[key] = value
+    if len(cache) > _CACHE:
+        cache.popitem(last=False)
+
+
+async def _first(one: asyncio.Event, other: asyncio.Event | None, timeout: float | None) -> None:
+    waits = [asyncio.ensure_future(one.wait())]
+    if other is not None:
+        waits.append(asyncio.ensure_future(other.wait()))
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waits:
+            waiter.cancel()
+
+
+class OutboxWorkers:
+    """Every lane of this process, the recorder they share, and their metrics."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Sequence[Sender],
+        settings: DeliverySettings,
+        *,
+        clock: Callable[[], datetime],
+        metrics: DeliveryMetrics | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.metrics = metrics or DeliveryMetrics()
+        self.name = name or worker_name()
+        self.policy = settings.retry_policy
+        self.recorder = Recorder(db, clock)
+        self.lanes = [Lane(self, sender) for sender in senders]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def wake(self) -> None:
+        for lane in self.lanes:
+            lane.wake()
+
+    def count(self, channel: str, outcome: Outcome, state: OutboxState) -> None:
+        reason = outcome.error or outcome.kind.value
+        if outcome.kind is OutcomeKind.UNKNOWN:
+            self.metrics.unknown.labels(channel).inc()
+        if state is OutboxState.SENT:
+            self.metrics.sent.labels(channel).inc()
+        elif state is OutboxState.QUEUED:
+            self.metrics.retries.labels(channel, reason).inc()
+        else:
+            self.metrics.failed.labels(channel, reason).inc()
+
+    async def start(self) -> None:
+        for lane in self.lanes:
+            await lane.sender.start()
+        self.recorder.start()
+        self._tasks = [asyncio.create_task(lane.run(), name=f"outbox-{lane.channel}") for lane in self.lanes]
+
+    async def stop(self) -> None:
+        untouched: list[uuid.UUID] = []
+        for lane in self.lanes:
+            untouched += await lane.stop(self.settings.stop_grace_seconds)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.recorder.stop()
+        if untouched:
+            with contextlib.suppress(Exception):
+                async with self.db.session() as session:
+                    await repository.release(session, untouched, worker=self.name)
+        for lane in self.lanes:
+            with contextlib.suppress(Exception):
+                await lane.sender.close()
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(lane.jobs) for lane in self.lanes)
