@@ -10,7 +10,9 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli.errors import EXPECTED_ERRORS
+from bot.cli.events import events_app
 from bot.cli.reports import reports_app
+from bot.cli.select import select as select_command
 from bot.log_redaction import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -26,6 +28,8 @@ staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(staff_app, name="staff")
 app.add_typer(reports_app, name="reports")
+app.add_typer(events_app, name="events")
+app.command("select")(select_command)
 
 T = TypeVar("T")
 
