@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
@@ -209,9 +210,7 @@ async def bench(backend: str, people: int) -> None:
     print(f"ratio onboarding/echo ({backend}): {ratio:.2f} ({verdict} the target {TARGET_RATIO})")
 
 
-def _now():  # type: ignore[no-untyped-def]
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
     return datetime.now(UTC)
 
 

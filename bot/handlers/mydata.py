@@ -84,6 +84,12 @@ async def forget_confirmed(update: Update, context: Context) -> object:
         if erasure.balance_data:
             lines.append(t._("your balance answers"))
         lines.append(t._("subscriptions: {count}").format(count=erasure.subscriptions))
+        if erasure.registrations_anonymised:
+            lines.append(
+                t._("registrations now anonymous counts: {count}").format(
+                    count=erasure.registrations_anonymised
+                )
+            )
     lines.append(t._("your language choice and unfinished dialogs"))
     lines.append(t._("Nothing else of yours remains. Send /start to begin again."))
     await query.edit_message_text("\n".join(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -22,7 +22,8 @@ from storage.models import (
     Person,
     Subscription,
 )
-from storage.repositories import people
+from storage.models.registrations import Registration
+from storage.repositories import people, registrations
 
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_TRIES = 5
@@ -259,16 +260,6 @@ async def set_telegram_reachable(
 # --- export and erasure ---
 
 
-def _export_registrations(person_id: uuid.UUID) -> Any:
-    """The registrations section's source: `storage.repositories.registrations.export_for_person`
-    when that feature is installed (the single extension point for other features' data)."""
-    try:
-        from storage.repositories import registrations  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    return getattr(registrations, "export_for_person", None)
-
-
 async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
     """Everything held about one person, as plain JSON-ready data."""
     person = await session.get(Person, person_id)
@@ -318,9 +309,8 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
         else {name: getattr(balance_row, name) for name in BALANCE_FIELDS},
         "subscriptions": [{"kind": sub.kind, "value": sub.value} for sub in subs],
     }
-    exporter = _export_registrations(person_id)
-    if exporter is not None:
-        data["registrations"] = await exporter(session, person_id)
+    # Other features' sections of the export are added here, one call each.
+    data["registrations"] = await registrations.export_for_person(session, person_id)
     return data
 
 
@@ -333,7 +323,7 @@ class Erasure:
     consents: int = 0
     balance_data: bool = False
     subscriptions: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
+    registrations_anonymised: int = 0
 
 
 async def _count(session: AsyncSession, model: Any, column: Any, person_id: uuid.UUID) -> int:
@@ -352,6 +342,7 @@ async def forget(session: AsyncSession, person_id: uuid.UUID) -> Erasure:
         consents=await _count(session, Consent, Consent.person_id, person_id),
         balance_data=await session.get(BalanceData, person_id) is not None,
         subscriptions=await _count(session, Subscription, Subscription.person_id, person_id),
+        registrations_anonymised=await _count(session, Registration, Registration.person_id, person_id),
     )
     # Core deletes so the database's ON DELETE rules do the cascading, in one statement each.
     await session.execute(delete(Person).where(Person.id == person_id))
