@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.handlers.onboarding.questions import enter, next_after, send
@@ -12,6 +14,7 @@ from bot.handlers.onboarding.states import Step, button, draft, editing, find_pe
 from bot.i18n import Translation
 from bot.reference import validation
 from bot.services import Context, services, translation
+from scheduler.outbox import Delivery, enqueue
 from storage.models import ChannelAddress
 from storage.repositories import profiles
 
@@ -100,11 +103,9 @@ async def _send_code(update: Update, context: Context, t: Translation, address_t
 
 
 async def deliver_code(
-    session: object, address: ChannelAddress, code: str, t: Translation, *, now: object
+    session: AsyncSession, address: ChannelAddress, code: str, t: Translation, *, now: datetime
 ) -> None:
     """Queue the code email in the outbox; the delivery workers send it over SMTP."""
-    from scheduler.outbox import Delivery, enqueue
-
     body = t._(
         "Your Liaison confirmation code is {code}. It is valid for 15 minutes. "
         "If you did not ask for it, ignore this email."
