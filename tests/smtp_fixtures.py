@@ -40,8 +40,9 @@ class SmtpSink:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.drop_next > 0:
             self.drop_next -= 1
-            assert session.transport is not None
-            session.transport.close()
+            # The connection's transport is the server protocol's (aiosmtpd's Session has none).
+            assert server.transport is not None
+            server.transport.close()
             return "421 closing"
         if self.fail_next:
             return self.fail_next.pop(0)
