@@ -51,6 +51,7 @@ class Result:
     seconds: float
     latencies: list[float]
     peak_rss_mb: float
+    failed_people: int = 0
 
     @property
     def rate(self) -> float:
@@ -62,7 +63,8 @@ class Result:
         p95 = ordered[int(len(ordered) * 0.95) - 1] * 1000
         return (
             f"{self.label}: {self.updates} updates in {self.seconds:.1f} s = {self.rate:.0f} updates/s, "
-            f"reply latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, peak RSS {self.peak_rss_mb:.0f} MB"
+            f"reply latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, peak RSS {self.peak_rss_mb:.0f} MB, "
+            f"people who did not finish: {self.failed_people}"
         )
 
 
@@ -114,15 +116,27 @@ async def _echo_press(update: Update, context: Context) -> None:
     await context.bot.send_message(update.effective_chat.id, "pressed")
 
 
+# Both bots get the same HTTP client settings: a pool and timeouts that hold 1,000 people at once.
+HTTP_OPTIONS: dict[str, float] = {
+    "connection_pool_size": 256,
+    "pool_timeout": 120.0,
+    "read_timeout": 120.0,
+    "write_timeout": 120.0,
+    "connect_timeout": 120.0,
+}
+
+
 def echo_application(sandbox: SandboxServer) -> Application:  # type: ignore[type-arg]
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(SANDBOX_TOKEN)
         .base_url(sandbox.base_url)
         .base_file_url(sandbox.base_file_url)
         .concurrent_updates(PerPersonUpdateProcessor(256))
-        .build()
     )
+    for option, value in HTTP_OPTIONS.items():
+        builder = getattr(builder, option)(value)
+    app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, _echo))
     app.add_handler(CallbackQueryHandler(_echo_press))
     return app
@@ -144,12 +158,13 @@ async def run_people(
     ]
     latencies: list[float] = []
     started = time.perf_counter()
-    await asyncio.gather(*(script(person, latencies) for person in people))
+    outcomes = await asyncio.gather(*(script(person, latencies) for person in people), return_exceptions=True)
+    failed = sum(1 for outcome in outcomes if isinstance(outcome, BaseException))
     seconds = time.perf_counter() - started
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
-    return Result(label, len(latencies), seconds, latencies, peak_rss_mb())
+    return Result(label, len(latencies), seconds, latencies, peak_rss_mb(), failed)
 
 
 async def database_for(backend: str, workdir: Path) -> tuple[str, Callable[[], Awaitable[None]]]:
