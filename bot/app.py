@@ -20,6 +20,7 @@ from bot.handlers import (
     panic,
     profile,
     report,
+    staff,
     staff_keys,
 )
 from bot.handlers.help import command_menu
@@ -81,9 +82,9 @@ async def stop_features(app: Application) -> None:  # type: ignore[type-arg]
 
 def all_clocks() -> list[ClockJob]:
     """Every feature's recurring jobs, registered once at start-up under fixed ids."""
-    from scheduler import report_retention
+    from scheduler import escalation, report_retention
 
-    return [report_retention.CLOCK]
+    return [report_retention.CLOCK, escalation.CLOCK]
 
 
 def build_application(
@@ -122,6 +123,7 @@ def build_application(
     followup.install(app)  # also an early group: a pasted receipt code reaches no other dialog
     report.install(app)
     staff_keys.install(app)
+    staff.install(app)  # the staff console; typed staff answers in an early group of its own
     onboarding.install(app)  # before language: its first step takes the language buttons
     mydata.install(app)
     consent.install(app)

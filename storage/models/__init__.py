@@ -2,6 +2,7 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UtcDateTime
+from storage.models.contacts import Contact, InvitationState
 from storage.models.dialogs import DialogState
 from storage.models.events import Event, EventKind, EventStatus
 from storage.models.keys import KeyCanary
@@ -28,6 +29,7 @@ from storage.models.reports import (
 )
 from storage.models.staff import StaffMember, StaffRole
 from storage.models.submissions import Submission, SubmissionDocument, SubmissionStatus
+from storage.models.triage import CaseOutcome, CaseTriage, Risk
 
 __all__ = [
     "AuditEntry",
@@ -36,16 +38,20 @@ __all__ = [
     "Broadcast",
     "BroadcastState",
     "CaseKey",
+    "CaseOutcome",
+    "CaseTriage",
     "CaseStatus",
     "Channel",
     "ChannelAddress",
     "Consent",
     "ConsentPurpose",
+    "Contact",
     "DialogState",
     "EmailVerification",
     "Event",
     "EventKind",
     "EventStatus",
+    "InvitationState",
     "KeyCanary",
     "MessageAuthor",
     "OutboxMessage",
@@ -62,6 +68,7 @@ __all__ = [
     "ReportEvidence",
     "ReportKind",
     "ReportMessage",
+    "Risk",
     "StaffMember",
     "StaffReportKey",
     "StaffRole",

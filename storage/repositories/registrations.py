@@ -219,11 +219,14 @@ async def withdraw(session: AsyncSession, registration: Registration, *, now: da
         RegistrationStatus.WAITLISTED,
     ):
         return False
+    freed_a_place = registration.status == RegistrationStatus.ACCEPTED
     registration.status = RegistrationStatus.WITHDRAWN.value
     registration.reason_key = None
     registration.statement = None  # what they wrote goes with the withdrawal
     registration.updated_at = now
     await session.flush()
+    if freed_a_place:
+        await promote_from_waitlist(session, registration.event_id, now=now)  # issue 7: R9
     return True
 
 
@@ -349,3 +352,40 @@ async def export_for_person(session: AsyncSession, person_id: uuid.UUID) -> list
         }
         for registration, event in await for_person(session, person_id)
     ]
+
+
+async def accepted_count(session: AsyncSession, event_id: uuid.UUID, slot: str = "attend") -> int:
+    """How many places of `event_id` are taken (accepted registrations in the attendance slot)."""
+    count = await session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event_id,
+            Registration.slot == slot,
+            Registration.status == RegistrationStatus.ACCEPTED.value,
+        )
+    )
+    return int(count or 0)
+
+
+async def promote_from_waitlist(
+    session: AsyncSession, event_id: uuid.UUID, *, now: datetime, translator: Translator | None = None
+) -> Registration | None:
+    """After a withdrawal (issue 7): the longest-waiting waitlisted registration takes a freed place,
+    and is told in their language (through `set_status`). None when no place is free or nobody waits."""
+    event = await session.get(Event, event_id)
+    if event is None or event.capacity is None or await accepted_count(session, event_id) >= event.capacity:
+        return None
+    waiting = await session.scalar(
+        select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.slot == "attend",
+            Registration.status == RegistrationStatus.WAITLISTED.value,
+        )
+        .order_by(Registration.updated_at, Registration.created_at)
+        .limit(1)
+    )
+    if waiting is None:
+        return None
+    return await set_status(
+        session, waiting.id, RegistrationStatus.ACCEPTED.value, reason_key=None, now=now, translator=translator
+    )
