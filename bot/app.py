@@ -11,17 +11,21 @@ from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop
 from bot import errors
 from bot.handlers import (
     consent,
+    events,
     fallback,
     followup,
     help,
     language,
+    my_registrations,
     mydata,
     onboarding,
     panic,
     profile,
+    registration,
     report,
     staff,
     staff_keys,
+    submission,
 )
 from bot.handlers.help import command_menu
 from bot.i18n import Translator
@@ -124,10 +128,16 @@ def build_application(
     report.install(app)
     staff_keys.install(app)
     staff.install(app)  # the staff console; typed staff answers in an early group of its own
+    # Before onboarding: `/start ev_<code>` (an invitation) must reach the registration dialog, not the
+    # generic /start; within a group the first matching handler wins.
+    registration.install(app)
+    submission.install(app)
     onboarding.install(app)  # before language: its first step takes the language buttons
     mydata.install(app)
     consent.install(app)
     profile.install(app)
+    events.install(app)
+    my_registrations.install(app)
     language.install(app)
     help.install(app)
     fallback.install(app)
