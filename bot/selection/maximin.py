@@ -14,6 +14,7 @@ distribution, and the draw is reproducible from it and the seed.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from sortition_algorithms.committee_generation import find_distribution_maximin
@@ -42,6 +43,10 @@ def to_package(problem: SelectionProblem) -> tuple[FeatureCollection, People]:
 
 def maximin_distribution(problem: SelectionProblem, *, seed: int) -> PanelDistribution:
     features, people = to_package(problem)
+    chatty = [logging.getLogger(name) for name in ("sortition_algorithms", "sortition_algorithms_user")]
+    levels = [log.level for log in chatty]
+    for log in chatty:
+        log.setLevel(logging.WARNING)
     set_random_provider(seed)
     try:
         committees, weights, _report = find_distribution_maximin(
@@ -49,6 +54,8 @@ def maximin_distribution(problem: SelectionProblem, *, seed: int) -> PanelDistri
         )
     finally:
         set_random_provider(None)
+        for log, level in zip(chatty, levels, strict=True):
+            log.setLevel(level)
     pairs = sorted((tuple(sorted(c)), w) for c, w in zip(committees, weights, strict=True) if w > 1e-9)
     total = sum(w for _, w in pairs)
     return PanelDistribution(panels=tuple(p for p, _ in pairs), weights=tuple(w / total for _, w in pairs))
