@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
 from collections.abc import Callable
@@ -91,7 +92,7 @@ async def test_faults_injected_per_chat(database: Database, sandbox: SandboxServ
         fine_after = time.monotonic() - started
         await eventually(lambda: all_final(database))
         await workers.recorder.drain()
-        sent = workers.metrics.sent.labels("telegram")._value.get()  # noqa: SLF001
+        sent = workers.metrics.sent.labels("telegram")._value.get()
     rows = await rows_by_key(database)
     async with database.session() as session:
         addresses = {name: await session.get(ChannelAddress, ids[name]) for name in names}
@@ -143,9 +144,7 @@ async def test_pacing_per_chat_does_not_hold_up_other_chats(
         others_done = time.monotonic() - started
         await eventually(lambda: len(texts(sandbox, busy.id)) == 3)
     busy_calls = [call.at for call in sandbox.calls_to("sendMessage") if call.chat_id == busy.id]
-    gaps = [
-        (later - earlier).total_seconds() for earlier, later in zip(busy_calls, busy_calls[1:], strict=False)
-    ]
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(busy_calls)]
     assert all(gap >= 0.95 for gap in gaps), gaps
     assert others_done < 0.9
 
