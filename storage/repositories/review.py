@@ -51,7 +51,7 @@ async def events_to_review(session: AsyncSession) -> list[EventQueue]:
         .group_by(Registration.event_id, Registration.status)
     )
     counts: dict[uuid.UUID, Counter[str]] = {}
-    for event_id, status, count in rows.tuples():
+    for event_id, status, count in rows.all():
         counts.setdefault(event_id, Counter())[status] = int(count)
     queues = []
     for event_id, by_status in counts.items():
@@ -135,7 +135,7 @@ async def stat_rows(session: AsyncSession, *, event_id: uuid.UUID | None = None)
         query = query.where(Registration.event_id == event_id)
     rows = await session.execute(query)
     found = []
-    for registration, event_region, balance in rows.tuples():
+    for registration, event_region, balance in rows.all():
         found.append(
             StatRow(
                 registration.event_id,

@@ -169,7 +169,7 @@ async def unacknowledged(session: AsyncSession) -> list[ClockRow]:
             row.acknowledged_at if row else None,
             row.escalated_at if row else None,
         )
-        for case, row in rows.tuples()
+        for case, row in rows.all()
     ]
 
 

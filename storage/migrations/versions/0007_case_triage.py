@@ -1,7 +1,7 @@
 """Case triage: risk, assignment, acknowledgement, escalation and outcome beside each report case.
 
 Revision ID: 0007t
-Revises: 0001 (needs 0005, the report cases)
+Revises: 0005 (it refers to report cases, so it follows the reports branch rather than 0001)
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007t"
-down_revision = "0001"
-branch_labels = ("triage",)
-depends_on = "0005"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
 
 
 def upgrade() -> None:

@@ -1,0 +1,108 @@
+"""`liaison audit` (show the log) and `liaison audit verify` (check its hash chain).
+
+The log holds ids only: who (a staff member id, "cli" or "system"), what, on which row.
+Reading it is itself recorded. `verify` exits 1 when an entry was edited, removed or inserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from storage.models import AuditEntry
+    from storage.repositories.audit import ChainProblem
+
+audit_app = typer.Typer(
+    invoke_without_command=True, help="The audit log of staff reads and actions: show it, verify it."
+)
+
+
+async def entries(
+    services: Services, *, limit: int, action: str | None = None, since: datetime | None = None
+) -> list[AuditEntry]:
+    from sqlalchemy import select
+
+    from storage.models import AuditEntry
+    from storage.repositories import audit
+
+    async with services.db.session() as session:
+        query = select(AuditEntry)
+        if action:
+            query = query.where(AuditEntry.action.startswith(action))
+        if since is not None:
+            query = query.where(AuditEntry.at >= since)
+        found = list(await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+        await audit.append(
+            session, at=services.clock(), actor="cli", action="audit.read", subject_type="audit_log",
+            subject_id=str(len(found)),
+        )  # fmt: skip
+    return found[::-1]
+
+
+async def verify_chain(services: Services) -> tuple[int, list[ChainProblem]]:
+    from sqlalchemy import func, select
+
+    from storage.models import AuditEntry
+    from storage.repositories import audit
+
+    async with services.db.session() as session:
+        count = int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+        return count, await audit.verify(session)
+
+
+@audit_app.callback()
+def show(
+    context: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many of the newest entries")] = 50,
+    action: Annotated[str | None, typer.Option(help="Only actions starting with this, e.g. report.")] = None,
+) -> None:
+    """Show the newest entries (administrators; run it on the server)."""
+    if context.invoked_subcommand is not None:
+        return
+    from bot.bootstrap import open_services
+    from bot.cli.main import _settings
+
+    settings = _settings()
+
+    async def run() -> list[AuditEntry]:
+        services = await open_services(settings)
+        try:
+            return await entries(services, limit=limit, action=action)
+        finally:
+            await services.db.dispose()
+
+    for entry in asyncio.run(run()):
+        typer.echo(
+            f"{entry.id:>7}  {entry.at.isoformat(timespec='seconds')}  {entry.actor:<44}  "
+            f"{entry.action:<30} {entry.subject_type}:{entry.subject_id}"
+        )
+
+
+@audit_app.command("verify")
+def verify() -> None:
+    """Check the hash chain: an edited, deleted or inserted entry is reported and exits 1."""
+    from bot.bootstrap import open_services
+    from bot.cli.main import _settings
+
+    settings = _settings()
+
+    async def run() -> tuple[int, list[ChainProblem]]:
+        services = await open_services(settings)
+        try:
+            return await verify_chain(services)
+        finally:
+            await services.db.dispose()
+
+    count, problems = asyncio.run(run())
+    if not problems:
+        typer.echo(f"audit log intact: {count} entries, every hash and link matches")
+        return
+    for problem in problems:
+        typer.echo(f"entry {problem.entry_id}: {problem.reason}", err=True)
+    typer.echo(f"audit log BROKEN: {len(problems)} problems in {count} entries", err=True)
+    raise typer.Exit(1)

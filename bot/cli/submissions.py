@@ -1,0 +1,113 @@
+"""`liaison submissions export DIR`: the published submissions as a static HTML page and a CSV (R7).
+
+Published unedited: titles and texts exactly as the authors wrote them, HTML-escaped and
+shown with their line breaks, under the disclaimer in the six languages. No author names
+or contacts are exported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.settings import LANGUAGES
+
+if TYPE_CHECKING:
+    from bot.i18n import Translator
+    from bot.services import Services
+    from storage.repositories.submission_review import Published
+
+submissions_app = typer.Typer(no_args_is_help=True, help="Written submissions: export the published set.")
+CSV_FIELDS = ("reference", "title", "language", "submitted", "document", "text")
+
+
+def disclaimers(translator: Translator) -> list[tuple[str, str]]:
+    from bot.handlers.submission import DISCLAIMER
+
+    return [(code, translator.get(code)._(DISCLAIMER)) for code in LANGUAGES]
+
+
+def render_html(items: list[Published], translator: Translator) -> str:
+    notes = "\n".join(
+        f'<p lang="{code}" dir="{"rtl" if code == "ar" else "ltr"}">{html.escape(text)}</p>'
+        for code, text in disclaimers(translator)
+    )
+    sections = []
+    for item in items:
+        language = item.language if item.language in LANGUAGES else ""
+        direction = ' dir="rtl"' if language == "ar" else ""
+        body = (
+            f'<div class="text"{direction}>{html.escape(item.text)}</div>'
+            if item.text
+            else f"<p>Document: {html.escape(item.document_name or '')}</p>"
+        )
+        sections.append(
+            f'<article id="{html.escape(item.reference)}" lang="{language}">\n'
+            f"<h2{direction}>{html.escape(item.title)}</h2>\n"
+            f'<p class="meta">{html.escape(item.reference)} · {item.created_at.date().isoformat()}</p>\n'
+            f"{body}\n</article>"
+        )
+    return (
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<title>Written submissions</title>\n"
+        "<style>body{font-family:sans-serif;max-width:46em;margin:auto;padding:1em}"
+        ".text{white-space:pre-wrap}.meta{color:#555}.disclaimer{border:1px solid #999;padding:.5em}</style>\n"
+        "</head><body>\n<h1>Written submissions</h1>\n"
+        f'<section class="disclaimer">\n{notes}\n</section>\n' + "\n".join(sections) + "\n</body></html>\n"
+    )
+
+
+def write_csv(path: Path, items: list[Published], translator: Translator) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for code, text in disclaimers(translator):
+            writer.writerow([f"# {code}", text])
+        writer.writerow(CSV_FIELDS)
+        for item in items:
+            writer.writerow(
+                [item.reference, item.title, item.language, item.created_at.date().isoformat(),
+                 item.document_name or "", item.text or ""]
+            )  # fmt: skip
+
+
+async def export(services: Services, directory: Path) -> tuple[int, Path, Path]:
+    from storage.repositories import audit, submission_review
+
+    async with services.db.session() as session:
+        items = await submission_review.published(session)
+        await audit.append(
+            session, at=services.clock(), actor="cli", action="submission.export", subject_type="submissions",
+            subject_id=str(len(items)),
+        )  # fmt: skip
+    directory.mkdir(parents=True, exist_ok=True)
+    page, table = directory / "submissions.html", directory / "submissions.csv"
+    page.write_text(render_html(items, services.translator), encoding="utf-8")
+    write_csv(table, items, services.translator)
+    return len(items), page, table
+
+
+@submissions_app.command("export")
+def export_command(
+    directory: Annotated[Path, typer.Argument(file_okay=False, help="Where to write submissions.html and .csv")],
+) -> None:
+    """Write the published submissions, unedited, with the disclaimer."""
+    from bot.bootstrap import open_services
+    from bot.cli.main import _settings
+
+    settings = _settings()
+
+    async def run() -> tuple[int, Path, Path]:
+        services = await open_services(settings)
+        try:
+            return await export(services, directory)
+        finally:
+            await services.db.dispose()
+
+    count, page, table = asyncio.run(run())
+    typer.echo(f"{count} published submissions written to {page} and {table}")
