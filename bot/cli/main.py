@@ -9,9 +9,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from bot.cli.audit import audit_app
+from bot.cli.contacts import contacts_app
 from bot.cli.errors import EXPECTED_ERRORS
 from bot.cli.events import events_app
 from bot.cli.reports import reports_app
+from bot.cli.stats import stats_app
+from bot.cli.submissions import submissions_app
 from bot.cli.select import select as select_command
 from bot.log_redaction import configure_logging
 from bot.settings import Settings, load_settings
@@ -28,6 +32,10 @@ staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(staff_app, name="staff")
 app.add_typer(reports_app, name="reports")
+app.add_typer(audit_app, name="audit")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(submissions_app, name="submissions")
+app.add_typer(stats_app, name="stats")
 app.add_typer(events_app, name="events")
 app.command("select")(select_command)
 
@@ -169,6 +177,7 @@ def keys_rotate(batch: Annotated[int, typer.Option(min=1, help="Rows per committ
 def staff_add(
     telegram_id: int,
     role: Annotated[str, typer.Option(help="administrator, liaison or task_team")] = "liaison",
+    name: Annotated[str | None, typer.Option(help="How colleagues see them in the console (stored sealed)")] = None,
 ) -> None:
     """Give a Telegram account a staff role."""
     from bot.bootstrap import open_services
@@ -186,7 +195,12 @@ def staff_add(
         try:
             async with services.db.session() as session:
                 member = await staff.add(
-                    session, services.keyring, telegram_id, staff_role, now=services.clock()
+                    session,
+                    services.keyring,
+                    telegram_id,
+                    staff_role,
+                    now=services.clock(),
+                    display_name=name.strip()[:60] if name and name.strip() else None,
                 )
                 await audit.append(
                     session,
