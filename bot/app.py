@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop
 
 from bot import errors
 from bot.handlers import (
+    calendar,
     consent,
     events,
     fallback,
@@ -86,9 +87,9 @@ async def stop_features(app: Application) -> None:  # type: ignore[type-arg]
 
 def all_clocks() -> list[ClockJob]:
     """Every feature's recurring jobs, registered once at start-up under fixed ids."""
-    from scheduler import escalation, report_retention
+    from scheduler import digests, escalation, invitations, reminders, report_retention
 
-    return [report_retention.CLOCK, escalation.CLOCK]
+    return [report_retention.CLOCK, escalation.CLOCK, reminders.CLOCK, digests.CLOCK, invitations.CLOCK]
 
 
 def build_application(
@@ -138,6 +139,7 @@ def build_application(
     profile.install(app)
     events.install(app)
     my_registrations.install(app)
+    calendar.install(app)  # /calendar, /mute, the add-to-calendar buttons
     language.install(app)
     help.install(app)
     fallback.install(app)

@@ -43,6 +43,8 @@ class LinkHooks:
     """Handlers of `/link/<name>?t=<token>` registered by other features."""
 
     handlers: dict[str, LinkHandler] = field(default_factory=dict)
+    # Plain GET routes of other features, e.g. the calendar's `/calendar/{region}.ics` feed.
+    get_routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(default_factory=dict)
 
     def register(self, name: str, handler: LinkHandler) -> None:
         self.handlers[name] = handler
@@ -88,6 +90,8 @@ class DeliveryHttp:
         app.router.add_get("/unsubscribe", self.unsubscribe_form)
         app.router.add_post("/unsubscribe", self.unsubscribe)
         app.router.add_get("/link/{name}", self.link)
+        for path, handler in self.hooks.get_routes.items():
+            app.router.add_get(path, handler)
         return app
 
     async def start(self, host: str, port: int) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli.audit import audit_app
+from bot.cli.calendar import calendar_app, install_event_commands
 from bot.cli.contacts import contacts_app
 from bot.cli.errors import EXPECTED_ERRORS
 from bot.cli.events import events_app
@@ -37,6 +38,8 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(submissions_app, name="submissions")
 app.add_typer(stats_app, name="stats")
 app.add_typer(events_app, name="events")
+install_event_commands(events_app)  # create, update, cancel (with change notices)
+app.add_typer(calendar_app, name="calendar")
 app.command("select")(select_command)
 
 T = TypeVar("T")

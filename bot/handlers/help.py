@@ -16,6 +16,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("profile", N_("See or change your profile")),
     ("events", N_("Upcoming events and registration")),
     ("registrations", N_("See, change or withdraw your registrations")),
+    ("calendar", N_("Your regional calendar, to add to your own")),
+    ("mute", N_("Turn reminders of an event off or on")),
     ("submit", N_("Send a written submission")),
     ("consent", N_("See or withdraw your consents")),
     ("mydata", N_("Get all your data as a file")),

@@ -2,6 +2,14 @@
 
 from storage.models.audit import AuditEntry
 from storage.models.base import Base, UtcDateTime
+from storage.models.calendar import (
+    CalendarSetting,
+    EventChange,
+    EventReminderSettings,
+    InvitationRecord,
+    ReminderMute,
+    ReminderWave,
+)
 from storage.models.contacts import Contact, InvitationState
 from storage.models.dialogs import DialogState
 from storage.models.events import Event, EventKind, EventStatus
@@ -36,6 +44,7 @@ __all__ = [
     "BalanceData",
     "Base",
     "Broadcast",
+    "CalendarSetting",
     "BroadcastState",
     "CaseKey",
     "CaseOutcome",
@@ -49,9 +58,12 @@ __all__ = [
     "DialogState",
     "EmailVerification",
     "Event",
+    "EventChange",
     "EventKind",
+    "EventReminderSettings",
     "EventStatus",
     "InvitationState",
+    "InvitationRecord",
     "KeyCanary",
     "MessageAuthor",
     "OutboxMessage",
@@ -59,6 +71,8 @@ __all__ = [
     "OutboxTemplate",
     "Person",
     "RecoveryKey",
+    "ReminderMute",
+    "ReminderWave",
     "ReferenceCounter",
     "Registration",
     "RegistrationKind",

@@ -1,0 +1,96 @@
+"""iCalendar files of events, built with the `icalendar` package.
+
+Times are written in the venue's zone with its VTIMEZONE (trimmed to the years around the
+events, so files stay small); UID is the event's id, the same across updates; SEQUENCE is the
+event's version, so calendar apps replace the old copy; a cancelled event is sent with
+METHOD:CANCEL and STATUS:CANCELLED. Which link goes in is the caller's choice: observers and
+public feeds only ever get the view-only link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from bot.i18n import zone_or_utc
+from storage.models import Event, EventStatus
+
+PRODID = "-//Liaison//Regional calendar//EN"
+UID_DOMAIN = "liaison.calendar"
+MIME = "text/calendar"
+DEFAULT_LENGTH = timedelta(hours=1)
+
+
+def uid(event: Event) -> str:
+    return f"{event.id}@{UID_DOMAIN}"
+
+
+def filename(event: Event) -> str:
+    return f"event-{event.code}.ics"
+
+
+def _component(event: Event, language: str | None, link: str | None) -> VEvent:
+    zone = zone_or_utc(event.time_zone)
+    component = VEvent()
+    component.add("uid", uid(event))
+    component.add("sequence", event.version)
+    component.add("dtstamp", event.updated_at)
+    component.add("dtstart", event.starts_at.astimezone(zone))
+    component.add("dtend", (event.ends_at or event.starts_at + DEFAULT_LENGTH).astimezone(zone))
+    component.add("summary", event.title(language))
+    description = event.description(language)
+    if link:
+        component.add("url", link)
+        description = f"{description}\n\n{link}".strip()
+    if description:
+        component.add("description", description)
+    cancelled = event.status == EventStatus.CANCELLED
+    component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    component.add("categories", [event.kind])
+    return component
+
+
+def _calendar(method: str, name: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _finish(calendar: Calendar, events: Sequence[Event]) -> bytes:
+    if events:
+        first = min(event.starts_at for event in events)
+        last = max(event.ends_at or event.starts_at for event in events)
+        calendar.add_missing_timezones(
+            first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
+        )
+    return bytes(calendar.to_ical())
+
+
+def event_file(event: Event, language: str | None, *, link: str | None) -> bytes:
+    """One event for a person's calendar: METHOD:CANCEL when it is cancelled, else PUBLISH."""
+    cancelled = event.status == EventStatus.CANCELLED
+    calendar = _calendar("CANCEL" if cancelled else "PUBLISH")
+    calendar.add_component(_component(event, language, link))
+    return _finish(calendar, [event])
+
+
+def region_feed(
+    events: Sequence[Event], language: str | None, *, name: str, link_of: dict[str, str] | None = None
+) -> bytes:
+    """A region's feed (cancelled events included, marked so); `link_of` maps codes to public links."""
+    calendar = _calendar("PUBLISH", name)
+    for event in events:
+        calendar.add_component(_component(event, language, (link_of or {}).get(event.code)))
+    return _finish(calendar, list(events))
+
+
+def attachment(event: Event, language: str | None, *, link: str | None) -> tuple[str, bytes, str]:
+    """(filename, content, mime) for an outbox delivery."""
+    return filename(event), event_file(event, language, link=link), MIME
