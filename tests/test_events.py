@@ -116,7 +116,7 @@ async def test_events_lists_my_regions_in_my_time_zone(
         registration_opens_at=soon(5),
     )
     listing = await say(amina, "/events")
-    text = listing.text
+    text = listing.content
     assert text.startswith("Upcoming events in your regions:")
     assert "Global briefing" in text and "Africa regional review consultation" in text
     assert "Asia-Pacific" not in text  # not a region Amina follows
@@ -143,10 +143,10 @@ async def test_events_without_subscriptions_show_every_region_in_chinese(
         assert row is not None
         row.status = EventStatus.CANCELLED.value
     listing = await say(li, "/events")
-    assert listing.text.startswith("所有区域即将举行的活动：")
-    assert "非洲区域审查磋商" in listing.text  # the Chinese title
-    assert listing.text.count("\n\n") == 1  # one event: the past and the cancelled ones are left out
-    assert "上海" in listing.text
+    assert listing.content.startswith("所有区域即将举行的活动：")
+    assert "非洲区域审查磋商" in listing.content  # the Chinese title
+    assert listing.content.count("\n\n") == 1  # one event: the past and the cancelled ones are left out
+    assert "上海" in listing.content
     assert listing.buttons == ["报名第 1 项"]
 
 
@@ -154,11 +154,11 @@ async def test_events_for_a_stranger_and_when_there_is_nothing(
     running_bot: RunningBot, new_person: PersonFactory
 ) -> None:
     ana = new_person(first_name="Ana", language_code="es")
-    assert (await say(ana, "/events")).text == "Todavía no hay actividades próximas."
+    assert (await say(ana, "/events")).content == "Todavía no hay actividades próximas."
     await make_event(running_bot.services.db, code="AFR26", titles={"en": "Only English title"})
     listing = await say(ana, "/events")
-    assert "Only English title" in listing.text  # falls back to English
-    assert "UTC" in listing.text and "/profile" in listing.text
+    assert "Only English title" in listing.content  # falls back to English
+    assert "UTC" in listing.content and "/profile" in listing.content
 
 
 # --- the repository, on SQLite and PostgreSQL ---

@@ -31,9 +31,9 @@ async def test_consultation_participant_by_invitation_link_in_english(
     person_id = await make_person(db, amina)
     await make_event(db, code="AFR26", descriptions={"en": "Two days, online."})
     question = await say(amina, "/start ev_AFR26")
-    assert question.text.startswith("Africa regional review consultation")
-    assert "Two days, online." in question.text
-    assert "How would you like to take part?" in question.text
+    assert question.content.startswith("Africa regional review consultation")
+    assert "Two days, online." in question.content
+    assert "How would you like to take part?" in question.content
     assert question.buttons == [
         "Take part",
         "Offer to speak on a panel",
@@ -42,12 +42,12 @@ async def test_consultation_participant_by_invitation_link_in_english(
         "Cancel",
     ]
     done = await tap(amina, "Take part")
-    assert done.text.startswith("Registered: Africa regional review consultation (")
-    assert "Nairobi" in done.text and "as: Participant." in done.text
-    reference = REFERENCE.search(done.text)
-    assert reference is not None and "/registrations" in done.text
+    assert done.content.startswith("Registered: Africa regional review consultation (")
+    assert "Nairobi" in done.content and "as: Participant." in done.content
+    reference = REFERENCE.search(done.content)
+    assert reference is not None and "/registrations" in done.content
     # The question now reads as a record, without buttons.
-    assert question.text is not None and amina.chat.messages[question.message_id].buttons == []
+    assert amina.chat.messages[question.message_id].buttons == []
     [row] = await _registrations(running_bot)
     assert row.reference == reference.group(0) and row.person_id == person_id
     assert (row.kind, row.status, row.slot) == ("participant", "pending", "attend")
@@ -59,8 +59,8 @@ async def test_consultation_participant_by_invitation_link_in_english(
     )
     # Asking again says so and registers nothing new.
     again = await say(amina, "/start ev_afr26")
-    assert "You are registered as: Participant" in again.text
-    assert "already registered" in (await tap(amina, "Take part")).text
+    assert "You are registered as: Participant" in again.content
+    assert "already registered" in (await tap(amina, "Take part")).content
     assert len(await _registrations(running_bot)) == 1
 
 
@@ -81,16 +81,16 @@ async def test_floor_intervention_request_in_arabic(
         view_link="https://example.org/view",
     )
     listing = await say(karim, "/events")
-    assert "اجتماع الاستعراض للدول العربية" in listing.text
+    assert "اجتماع الاستعراض للدول العربية" in listing.content
     question = await tap(karim, "1")
-    assert "اجتماع الاستعراض للدول العربية" in question.text and "عمّان" in question.text
+    assert "اجتماع الاستعراض للدول العربية" in question.content and "عمّان" in question.content
     first = await tap(karim, "طلب الكلمة من القاعة")
-    assert "1" in first.text and "3" in first.text
+    assert "1" in first.content and "3" in first.content
     await tap(karim, "نعم")
     third = await tap(karim, "نعم")
-    assert "الهجرة" in third.text
+    assert "الهجرة" in third.content
     done = await tap(karim, "نعم")
-    assert REFERENCE.search(done.text) is not None and "طلب الكلمة" in done.text
+    assert REFERENCE.search(done.content) is not None and "طلب الكلمة" in done.content
     [row] = await _registrations(running_bot)
     assert row.kind == "floor"
     assert (row.represents_entity, row.authorised, row.migration_expertise) == (True, True, True)
@@ -111,10 +111,10 @@ async def test_a_no_to_the_floor_criteria_offers_observing_in_chinese(
     await tap(li, "申请在会场发言")
     await tap(li, "是")
     offer = await tap(li, "否")  # not authorised by the organisation
-    assert "观察" in offer.text
+    assert "观察" in offer.content
     assert offer.buttons == ["好的，改为观察", "不用了，谢谢"]
     done = await tap(li, "好的，改为观察")
-    assert "观察员" in done.text and REFERENCE.search(done.text) is not None
+    assert "观察员" in done.content and REFERENCE.search(done.content) is not None
     [row] = await _registrations(running_bot)
     assert row.kind == "observer" and row.represents_entity is None
 
@@ -129,8 +129,8 @@ async def test_declining_the_offer_registers_nothing(
     await say(amina, "/start ev_REV26")
     await tap(amina, "Ask to speak from the floor")
     offer = await tap(amina, "No, I do not")
-    assert "Speaking from the floor is for people who represent" in offer.text
-    assert (await tap(amina, "No, thank you")).text == "Stopped. Nothing new was registered."
+    assert "Speaking from the floor is for people who represent" in offer.content
+    assert (await tap(amina, "No, thank you")).content == "Stopped. Nothing new was registered."
     assert await _registrations(running_bot) == []
 
 
@@ -143,24 +143,24 @@ async def test_expression_of_interest_with_bad_input_and_a_restart(
     await make_event(db, code="AFR26")
     await say(amina, "/start ev_AFR26")
     ask = await tap(amina, "Offer to be rapporteur")
-    assert ask.text.startswith("Why would you like to be the rapporteur") and "30 to 500" in ask.text
+    assert ask.content.startswith("Why would you like to be the rapporteur") and "30 to 500" in ask.content
     await amina.send_sticker()
-    assert (await amina.next_reply()).text == "I can only read text here. Please type your answer."
+    assert (await amina.next_reply()).content == "I can only read text here. Please type your answer."
     await amina.send_photo()
-    assert (await amina.next_reply()).text == "I can only read text here. Please type your answer."
-    assert "at least 30" in (await say(amina, "Too short.")).text
-    assert "at most 500" in (await say(amina, "x" * 501)).text
+    assert (await amina.next_reply()).content == "I can only read text here. Please type your answer."
+    assert "at least 30" in (await say(amina, "Too short.")).content
+    assert "at most 500" in (await say(amina, "x" * 501)).content
     assert (
         "control characters"
-        in (await say(amina, "I would like to\u200b help as the rapporteur, really.")).text
+        in (await say(amina, "I would like to\u200b help as the rapporteur, really.")).content
     )
-    assert "letters" in (await say(amina, "1234567890 1234567890 1234567890 !!")).text
-    assert "/cancel" in (await say(amina, "/events")).text  # another command mid-dialog
+    assert "letters" in (await say(amina, "1234567890 1234567890 1234567890 !!")).content
+    assert "/cancel" in (await say(amina, "/events")).content  # another command mid-dialog
     # The bot restarts; the dialog resumes at the motivation.
     await running_bot.restart()
     motivation = "I have written two reports on labour migration in East Africa, see www.example.org."
     done = await say(amina, motivation)
-    assert "as: Interest: rapporteur" in done.text
+    assert "as: Interest: rapporteur" in done.content
     [row] = await _registrations(running_bot)
     assert row.kind == "rapporteur" and row.slot == "rapporteur" and row.motivation == motivation
     # The motivation is sealed at rest.
@@ -178,20 +178,20 @@ async def test_deep_link_before_a_profile_keeps_the_event(
     await make_event(db, code="AFR26")
     amina = new_person(first_name="Amina", language_code="en")
     unknown = await say(amina, "/start ev_NOPE")
-    assert unknown.text == "I do not know this event. Send /events to see what is coming up."
+    assert unknown.content == "I do not know this event. Send /events to see what is coming up."
     told = await say(amina, "/start ev_AFR26")
-    assert told.text.startswith(
+    assert told.content.startswith(
         "To register for Africa regional review consultation, please set up your profile"
     )
-    assert "/start" in told.text
+    assert "/start" in told.content
     app = running_bot.app
     assert app is not None and app.user_data[amina.id]["start_payload"] == "ev_AFR26"
     # Onboarding (another dialog) ends with a button `evreg:<code>`; pressing it opens the registration.
     await make_person(db, amina)
     sandbox.push_callback(amina.user, told.message_id, "evreg:AFR26")
     question = await amina.next_reply()
-    assert "How would you like to take part?" in question.text
-    assert (await tap(amina, "Take part")).text.startswith("Registered:")
+    assert "How would you like to take part?" in question.content
+    assert (await tap(amina, "Take part")).content.startswith("Registered:")
 
 
 async def test_double_tap_registers_once(
@@ -205,7 +205,7 @@ async def test_double_tap_registers_once(
     data = "reg:kind:participant"
     first = sandbox.push_callback(amina.user, question.message_id, data)
     second = sandbox.push_callback(amina.user, question.message_id, data)
-    assert (await amina.next_reply()).text.startswith("Registered:")
+    assert (await amina.next_reply()).content.startswith("Registered:")
     await amina.wait_until(lambda: second.answered and first.answered, what="both taps answered")
     assert second.answer_text == "That question was already answered."
     assert await amina.replies_until_quiet() == []
@@ -222,11 +222,11 @@ async def test_unexpected_input_mid_dialog_gets_help(
     await say(amina, "/start ev_AFR26")
     assert (
         await say(amina, "hello?")
-    ).text == "Please answer with one of the buttons above, or send /cancel to stop."
+    ).content == "Please answer with one of the buttons above, or send /cancel to stop."
     await amina.send_sticker()
-    assert (await amina.next_reply()).text == "I can only read text here. Please answer with a button."
-    assert "in the middle of a registration" in (await say(amina, "/start")).text
-    assert (await say(amina, "/cancel")).text == "Stopped. Nothing new was registered."
+    assert (await amina.next_reply()).content == "I can only read text here. Please answer with a button."
+    assert "in the middle of a registration" in (await say(amina, "/start")).content
+    assert (await say(amina, "/cancel")).content == "Stopped. Nothing new was registered."
     await amina.press("Take part")  # a button of the dialog that has ended
     assert (await amina.callback_answer()).answer_text == "That question was already answered."
     assert await _registrations(running_bot) == []
@@ -241,9 +241,9 @@ async def test_closed_cancelled_and_not_yet_open_events(
     await make_event(db, code="LATE", titles={"en": "Late one"}, registration_closes_at=soon(-1))
     await make_event(db, code="NOTYET", titles={"en": "Not yet"}, registration_opens_at=soon(3))
     await make_event(db, code="DEAD", kind="submission_deadline", titles={"en": "Deadline"})
-    assert (await say(amina, "/start ev_LATE")).text == "Registration for Late one is closed."
-    assert (await say(amina, "/start ev_NOTYET")).text.startswith("Registration for Not yet opens on ")
-    assert "takes no registrations" in (await say(amina, "/start ev_DEAD")).text
+    assert (await say(amina, "/start ev_LATE")).content == "Registration for Late one is closed."
+    assert (await say(amina, "/start ev_NOTYET")).content.startswith("Registration for Not yet opens on ")
+    assert "takes no registrations" in (await say(amina, "/start ev_DEAD")).content
 
 
 # --- /registrations ---
@@ -263,55 +263,57 @@ async def test_my_registrations_withdraw_and_change_in_english(
     await tap(amina, "Offer to speak on a panel")
     await say(amina, "I coordinate a network of 40 migrant associations in Kenya.")
     mine = await say(amina, "/registrations")
-    assert mine.text.startswith("Your registrations:")
-    assert "1. Africa regional review consultation" in mine.text and "2. Review meeting" in mine.text
-    assert "Interest: panel speaker. Status: Waiting for review" in mine.text
-    assert "Observer (view and listen only). Status: Waiting for review" in mine.text
+    assert mine.content.startswith("Your registrations:")
+    assert "1. Africa regional review consultation" in mine.content and "2. Review meeting" in mine.content
+    assert "Interest: panel speaker. Status: Waiting for review" in mine.content
+    assert "Observer (view and listen only). Status: Waiting for review" in mine.content
     assert mine.buttons == ["Change 1", "Withdraw 1", "Change 2", "Withdraw 2"]
     # Change the observer registration into a floor request: the criteria are asked.
     question = await tap(amina, "Change 2")
-    assert "how would you like to take part instead?" in question.text
+    assert "how would you like to take part instead?" in question.content
     assert question.buttons == ["Ask to speak from the floor", "Cancel"]
     await tap(amina, "Ask to speak from the floor")
     for _ in range(2):
         await tap(amina, "Yes, I do")
     changed = await tap(amina, "Yes, I do")
-    assert changed.text.startswith("Changed: your registration R-")
+    assert changed.content.startswith("Changed: your registration R-")
     # Withdraw the panel interest, after a confirmation.
     await say(amina, "/registrations")
     confirm = await tap(amina, "Withdraw 1")
-    assert confirm.text.startswith("Withdraw your registration R-")
+    assert confirm.content.startswith("Withdraw your registration R-")
     assert confirm.buttons == ["Yes, withdraw it", "No, keep it"]
     await amina.press("Yes, withdraw it")
-    await amina.wait_until(lambda: amina.last_message().text.startswith("Withdrawn:"), what="the withdrawal")
+    await amina.wait_until(
+        lambda: amina.last_message().content.startswith("Withdrawn:"), what="the withdrawal"
+    )
     rows = {row.kind: row for row in await _registrations(running_bot)}
     assert rows["floor"].status == "pending" and rows["floor"].authorised is True
     assert rows["panel_speaker"].status == "withdrawn" and rows["panel_speaker"].motivation is None
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(RegistrationStatement)) == 0
     listing = await say(amina, "/registrations")
-    assert "Withdrawn" in listing.text and listing.buttons == ["Change 2", "Withdraw 2"]
+    assert "Withdrawn" in listing.content and listing.buttons == ["Change 2", "Withdraw 2"]
 
 
 async def test_my_registrations_in_arabic(running_bot: RunningBot, new_person: PersonFactory) -> None:
     db = running_bot.services.db
     karim = new_person(first_name="Karim", language_code="ar")
-    assert "/start" in (await say(karim, "/registrations")).text
+    assert "/start" in (await say(karim, "/registrations")).content
     await make_person(
         db, karim, language="ar", time_zone="Africa/Cairo", country="EG", regions=("arab_states",)
     )
-    assert "/events" in (await say(karim, "/registrations")).text
+    assert "/events" in (await say(karim, "/registrations")).content
     await make_event(db, code="AFR26")
     await say(karim, "/start ev_AFR26")
     await tap(karim, "المشاركة")
     mine = await say(karim, "/registrations")
-    assert "مشاورة الاستعراض الإقليمي لأفريقيا" in mine.text and "القاهرة" in mine.text
+    assert "مشاورة الاستعراض الإقليمي لأفريقيا" in mine.content and "القاهرة" in mine.content
     confirm = await tap(karim, "سحب 1")
     await karim.press("نعم، اسحبه")
     await karim.wait_until(
         lambda: (
             karim.last_message().message_id == confirm.message_id
-            and "R-" in karim.last_message().text
+            and "R-" in karim.last_message().content
             and karim.last_message().buttons == []
         ),
         what="the withdrawal",

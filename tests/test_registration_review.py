@@ -224,9 +224,9 @@ async def test_status_notice_reaches_the_chat_in_arabic(
             translator=running_bot.services.translator,
         )
     notice = await karim.next_reply(timeout=10)
-    assert notice.text.startswith("نأسف: لم يُقبل تسجيلك R-")
-    assert "السبب: وصل الطلب بعد إغلاق التسجيل." in notice.text and "/registrations" in notice.text
+    assert notice.content.startswith("نأسف: لم يُقبل تسجيلك R-")
+    assert "السبب: وصل الطلب بعد إغلاق التسجيل." in notice.content and "/registrations" in notice.content
     async with db.session() as session:
         await registrations.set_status(session, row.id, "accepted", reason_key=None, now=datetime.now(UTC))
     accepted = await karim.next_reply(timeout=10)
-    assert accepted.text.startswith("خبر سار") and "https://example.org/join" in accepted.text
+    assert accepted.content.startswith("خبر سار") and "https://example.org/join" in accepted.content

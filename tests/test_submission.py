@@ -72,28 +72,28 @@ async def test_text_submission_in_english_with_bad_input(
 ) -> None:
     db = running_bot.services.db
     amina = new_person(first_name="Amina", language_code="en")
-    assert "/start" in (await say(amina, "/submit")).text  # no profile yet
+    assert "/start" in (await say(amina, "/submit")).content  # no profile yet
     await make_person(db, amina)
     ask = await say(amina, "/submit")
-    assert "What is its title? Up to 200 characters." in ask.text
+    assert "What is its title? Up to 200 characters." in ask.content
     await amina.send_photo()
-    assert (await amina.next_reply()).text == "I can only read text here. Please type your answer."
-    assert "at least 5" in (await say(amina, "Hi")).text
-    assert "at most 200" in (await say(amina, "t" * 201)).text
+    assert (await amina.next_reply()).content == "I can only read text here. Please type your answer."
+    assert "at least 5" in (await say(amina, "Hi")).content
+    assert "at most 200" in (await say(amina, "t" * 201)).content
     language = await say(amina, "Access to banking for migrant workers")
-    assert language.text == "In which language is your submission written?"
+    assert language.content == "In which language is your submission written?"
     assert "Another language" in language.buttons and "العربية" in language.buttons
-    assert "buttons above" in (await say(amina, "English please")).text
+    assert "buttons above" in (await say(amina, "English please")).content
     consent = await tap(amina, "English")
-    assert "unedited" in consent.text and "endorsement of the United Nations" in consent.text
+    assert "unedited" in consent.content and "endorsement of the United Nations" in consent.content
     content = await tap(amina, "Yes, publish it")
-    assert "100 to 4000 characters" in content.text and "5 MB" in content.text
+    assert "100 to 4000 characters" in content.content and "5 MB" in content.content
     await amina.send_sticker()
-    assert (await amina.next_reply()).text == "Please type your text, or send a PDF, DOCX or ODT file."
-    assert "at least 100" in (await say(amina, "Too short to be useful.")).text
-    assert "control characters" in (await say(amina, CANARY_TEXT + "\u202e")).text
+    assert (await amina.next_reply()).content == "Please type your text, or send a PDF, DOCX or ODT file."
+    assert "at least 100" in (await say(amina, "Too short to be useful.")).content
+    assert "control characters" in (await say(amina, CANARY_TEXT + "\u202e")).content
     done = await say(amina, CANARY_TEXT)
-    assert done.text.startswith("Thank you. Your submission is received; its reference is S-")
+    assert done.content.startswith("Thank you. Your submission is received; its reference is S-")
     [row] = await _submissions(running_bot)
     assert row.body == CANARY_TEXT  # kept as typed, line breaks included
     assert (row.title, row.language, row.publish_consent, row.disclaimer_version, row.status) == (
@@ -118,14 +118,14 @@ async def test_document_submission_in_chinese(running_bot: RunningBot, new_perso
     await say(li, "移民工人获得银行服务的问题")
     await tap(li, "中文")
     content = await tap(li, "是，发布")
-    assert "PDF" in content.text and "5 MB" in content.text
+    assert "PDF" in content.content and "5 MB" in content.content
     await li.upload("report.pdf", b"GIF89a not really a pdf", "application/pdf")
-    assert "PDF、DOCX 或 ODT" in (await li.next_reply()).text
+    assert "PDF、DOCX 或 ODT" in (await li.next_reply()).content
     await li.upload("huge.pdf", b"%PDF-" + b"0" * MAX_DOCUMENT_BYTES, "application/pdf")
-    assert "5 MB" in (await li.next_reply()).text
+    assert "5 MB" in (await li.next_reply()).content
     await li.upload("报告.odt", odt(), "application/vnd.oasis.opendocument.text")
     done = await li.next_reply()
-    assert done.text.startswith("谢谢。您的意见已收到，编号为 S-")
+    assert done.content.startswith("谢谢。您的意见已收到，编号为 S-")
     [row] = await _submissions(running_bot)
     assert row.has_document and row.body is None and row.language == "zh"
     async with db.session() as session:
@@ -137,7 +137,8 @@ async def test_document_submission_in_chinese(running_bot: RunningBot, new_perso
         raw = (
             await connection.exec_driver_sql("SELECT content_b64, filename FROM submission_documents")
         ).one()
-    assert b"opendocument" not in bytes(raw[0]) and "报告".encode() not in bytes(raw[1])
+    content_b64, filename = tuple(raw)
+    assert b"opendocument" not in bytes(content_b64) and "报告".encode() not in bytes(filename)
 
 
 async def test_restart_at_the_content_step_then_a_docx(
@@ -152,13 +153,13 @@ async def test_restart_at_the_content_step_then_a_docx(
     await say(karim, "الحصول على الخدمات المصرفية للعمال المهاجرين")
     await tap(karim, "العربية")
     await tap(karim, "نعم، انشرها")
-    assert "/cancel" in (await say(karim, "/events")).text  # another command mid-dialog
+    assert "/cancel" in (await say(karim, "/events")).content  # another command mid-dialog
     await running_bot.restart()
     await karim.upload(
         "report.docx", docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
     done = await karim.next_reply()
-    assert "S-" in done.text and "شكرًا لك" in done.text
+    assert "S-" in done.content and "شكرًا لك" in done.content
     [row] = await _submissions(running_bot)
     assert row.language == "ar" and row.has_document
 
@@ -173,8 +174,8 @@ async def test_no_consent_keeps_nothing_and_cancel_stops(
     await say(amina, "A title that will not be kept")
     await tap(amina, "Another language")
     refused = await tap(amina, "No, do not publish it")
-    assert refused.text.endswith("Nothing was kept.")
+    assert refused.content.endswith("Nothing was kept.")
     await say(amina, "/submit")
-    assert (await say(amina, "/cancel")).text == "Stopped. Nothing was kept."
+    assert (await say(amina, "/cancel")).content == "Stopped. Nothing was kept."
     assert await _submissions(running_bot) == []
-    assert "nothing to cancel" in (await say(amina, "/cancel")).text.lower()
+    assert "nothing to cancel" in (await say(amina, "/cancel")).content.lower()
