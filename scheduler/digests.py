@@ -56,7 +56,7 @@ def digest_text(t: Translation, events: Sequence[Event], time_zone: str | None) 
     lines: list[str | None] = [t._("Events in the coming four weeks:")]
     for event in events[:MAX_EVENTS]:
         lines.append(
-            t._("{when}: {title} ({region})").format(
+            t._("{when}: {title} — {region}").format(
                 when=t.datetime(event.starts_at, time_zone),
                 title=event.title(t.language),
                 region=region_label(t, event.region),

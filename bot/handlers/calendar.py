@@ -51,7 +51,7 @@ def _chat(update: Update) -> int:
 def calendar_lines(t: Translation, found: list[Event], time_zone: str | None) -> list[str]:
     lines = []
     for number, event in enumerate(found, start=1):
-        line = t._("{when}: {title} ({region})").format(
+        line = t._("{when}: {title} — {region}").format(
             when=t.datetime(event.starts_at, time_zone),
             title=event.title(t.language),
             region=region_label(t, event.region),
