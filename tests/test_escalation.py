@@ -31,12 +31,18 @@ def test_deadlines_are_one_hour_for_urgent_and_72_hours_for_others() -> None:
     assert escalation_due(other, START + timedelta(hours=72), RULES)
     acknowledged = CaseClock(urgent=True, created_at=START, acknowledged=True, escalated_at=None)
     assert not escalation_due(acknowledged, START + timedelta(days=9), RULES)
-    once = CaseClock(urgent=True, created_at=START, acknowledged=False, escalated_at=START + timedelta(hours=1))
-    assert not escalation_due(once, START + timedelta(days=9), RULES) and overdue(once, START + timedelta(days=9), RULES)
+    once = CaseClock(
+        urgent=True, created_at=START, acknowledged=False, escalated_at=START + timedelta(hours=1)
+    )
+    assert not escalation_due(once, START + timedelta(days=9), RULES) and overdue(
+        once, START + timedelta(days=9), RULES
+    )
 
 
 def test_rules_are_configurable_and_checked() -> None:
-    rules = EscalationRules.from_env({"LIAISON_ESCALATION_URGENT_MINUTES": "15", "LIAISON_ESCALATION_OTHER_HOURS": "24"})
+    rules = EscalationRules.from_env(
+        {"LIAISON_ESCALATION_URGENT_MINUTES": "15", "LIAISON_ESCALATION_OTHER_HOURS": "24"}
+    )
     assert rules == EscalationRules(timedelta(minutes=15), timedelta(hours=24))
     assert EscalationRules.from_env({}) == RULES
     with pytest.raises(ValueError, match="LIAISON_ESCALATION_URGENT_MINUTES"):
@@ -54,7 +60,9 @@ async def _case(db: Database, *, urgent: bool, now: datetime) -> reports.Submitt
         return await reports.submit(session, db.keyring, content, now=now, receipt_limits=FAST)
 
 
-async def test_the_clock_escalates_once_to_administrators_without_content(database: Database, tmp_path: Path) -> None:
+async def test_the_clock_escalates_once_to_administrators_without_content(
+    database: Database, tmp_path: Path
+) -> None:
     clock = ManualClock(START)
     services = make_services(settings_for_tests(tmp_path), database, clock)
     async with database.session() as session:
@@ -83,7 +91,10 @@ async def test_the_clock_escalates_once_to_administrators_without_content(databa
     assert address is not None and [r.address_id for r in rows] == [address.id, address.id]
     assert all(r.protect_content for r in rows)
     bodies = [r.body or "" for r in rows]
-    assert bodies[0] == f"Urgent case {urgent.reference} has waited 1 hour without an acknowledgement. Send /cases."
+    assert (
+        bodies[0]
+        == f"Urgent case {urgent.reference} has waited 1 hour without an acknowledgement. Send /cases."
+    )
     assert bodies[1] == f"Case {calm.reference} has waited 72 hours without an acknowledgement. Send /cases."
     assert all("Secret-Canary" not in body for body in bodies)
     assert marks[urgent.case_id].escalated_at == START + timedelta(hours=1)

@@ -42,7 +42,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]], int]:
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
-            dialect = csv.excel  # type: ignore[assignment]
+            dialect = csv.excel
         reader = csv.DictReader(text.splitlines(), dialect=dialect)
         rows = list(reader)
         return [h for h in (reader.fieldnames or []) if h], iter(rows), len(rows)
@@ -179,7 +179,9 @@ async def _event(services: Services, code: str) -> object:
     return found
 
 
-async def _invite(services: Services, session: object, contact: object, event: object, invitation: Invitation) -> None:
+async def _invite(
+    services: Services, session: object, contact: object, event: object, invitation: Invitation
+) -> None:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from scheduler.outbox import Delivery, enqueue
@@ -233,10 +235,16 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
 
 @contacts_app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A .csv or .xlsx file")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A .csv or .xlsx file")
+    ],
     source: Annotated[str, typer.Option(help="Where the list comes from, e.g. 'ESCAP network, May 2026'")],
-    map_: Annotated[list[str] | None, typer.Option("--map", help="FIELD=Column, when a header is not recognised")] = None,
-    invite: Annotated[str | None, typer.Option(help="Invite new contacts to the event with this code")] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="FIELD=Column, when a header is not recognised")
+    ] = None,
+    invite: Annotated[
+        str | None, typer.Option(help="Invite new contacts to the event with this code")
+    ] = None,
     bot: Annotated[str | None, typer.Option(help="The bot's username, for the invitation link")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Import without asking after the preview")] = False,
 ) -> None:

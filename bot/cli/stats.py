@@ -29,14 +29,18 @@ class ExportError(ValueError):
     pass
 
 
-async def participant_list(services: Services, event_code: str, *, statuses: tuple[str, ...] | None) -> list[Participant]:
+async def participant_list(
+    services: Services, event_code: str, *, statuses: tuple[str, ...] | None
+) -> list[Participant]:
     from storage.repositories import events, review
 
     async with services.db.session() as session:
         event = await events.by_code(session, event_code)
         if event is None:
             raise ExportError(f"no event has the code {event_code!r}")
-        return await review.participants(session, event.id, actor="cli", now=services.clock(), statuses=statuses)
+        return await review.participants(
+            session, event.id, actor="cli", now=services.clock(), statuses=statuses
+        )
 
 
 def write(path: Path, rows: list[Participant]) -> None:
@@ -65,7 +69,9 @@ def write(path: Path, rows: list[Participant]) -> None:
 def export_command(
     event_code: str,
     file: Annotated[Path, typer.Argument(dir_okay=False, help="participants.csv or participants.xlsx")],
-    status: Annotated[list[str] | None, typer.Option(help="Only these statuses, e.g. --status accepted")] = None,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Only these statuses, e.g. --status accepted")
+    ] = None,
 ) -> None:
     """Write an event's participant list; names only with the person's consent to share them."""
     from bot.bootstrap import open_services

@@ -53,8 +53,8 @@ def render_html(items: list[Published], translator: Translator) -> str:
             f"{body}\n</article>"
         )
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!doctype html>\n<html><head><meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>Written submissions</title>\n"
         "<style>body{font-family:sans-serif;max-width:46em;margin:auto;padding:1em}"
         ".text{white-space:pre-wrap}.meta{color:#555}.disclaimer{border:1px solid #999;padding:.5em}</style>\n"
@@ -76,7 +76,16 @@ def write_csv(path: Path, items: list[Published], translator: Translator) -> Non
             )  # fmt: skip
 
 
+def write_files(directory: Path, items: list[Published], translator: Translator) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    page, table = directory / "submissions.html", directory / "submissions.csv"
+    page.write_text(render_html(items, translator), encoding="utf-8")
+    write_csv(table, items, translator)
+    return page, table
+
+
 async def export(services: Services, directory: Path) -> tuple[int, Path, Path]:
+    """Write the published set into `directory`; the export is audited."""
     from storage.repositories import audit, submission_review
 
     async with services.db.session() as session:
@@ -85,16 +94,15 @@ async def export(services: Services, directory: Path) -> tuple[int, Path, Path]:
             session, at=services.clock(), actor="cli", action="submission.export", subject_type="submissions",
             subject_id=str(len(items)),
         )  # fmt: skip
-    directory.mkdir(parents=True, exist_ok=True)
-    page, table = directory / "submissions.html", directory / "submissions.csv"
-    page.write_text(render_html(items, services.translator), encoding="utf-8")
-    write_csv(table, items, services.translator)
+    page, table = await asyncio.to_thread(write_files, directory, items, services.translator)
     return len(items), page, table
 
 
 @submissions_app.command("export")
 def export_command(
-    directory: Annotated[Path, typer.Argument(file_okay=False, help="Where to write submissions.html and .csv")],
+    directory: Annotated[
+        Path, typer.Argument(file_okay=False, help="Where to write submissions.html and .csv")
+    ],
 ) -> None:
     """Write the published submissions, unedited, with the disclaimer."""
     from bot.bootstrap import open_services

@@ -25,7 +25,9 @@ def email_index(keyring: Keyring, normalised_email: str) -> bytes:
 
 
 async def find(session: AsyncSession, keyring: Keyring, normalised_email: str) -> Contact | None:
-    return await session.scalar(select(Contact).where(Contact.email_index == email_index(keyring, normalised_email)))
+    return await session.scalar(
+        select(Contact).where(Contact.email_index == email_index(keyring, normalised_email))
+    )
 
 
 async def is_person(session: AsyncSession, keyring: Keyring, email: str) -> bool:
@@ -74,18 +76,24 @@ async def not_invited(session: AsyncSession, *, source: str | None = None) -> li
     return list(await session.scalars(query.order_by(Contact.created_at)))
 
 
-async def address_for(session: AsyncSession, keyring: Keyring, contact: Contact, *, now: datetime, language: str) -> uuid.UUID:
+async def address_for(
+    session: AsyncSession, keyring: Keyring, contact: Contact, *, now: datetime, language: str
+) -> uuid.UUID:
     """The email address row the outbox sends the invitation to (a person is made for it if needed)."""
     if contact.person_id is None:
         person = await people.create(session, now=now, language=contact.language or language)
         contact.person_id = person.id
-        address = await people.add_address(session, keyring, person, Channel.EMAIL, contact.email, now=now, verified=False)
+        address = await people.add_address(
+            session, keyring, person, Channel.EMAIL, contact.email, now=now, verified=False
+        )
         return address.id
     found = await people.find_address(session, keyring, Channel.EMAIL, contact.email)
     if found is None:
-        person = await session.get(Person, contact.person_id)
-        assert person is not None
-        found = await people.add_address(session, keyring, person, Channel.EMAIL, contact.email, now=now, verified=False)
+        owner = await session.get(Person, contact.person_id)
+        assert owner is not None
+        found = await people.add_address(
+            session, keyring, owner, Channel.EMAIL, contact.email, now=now, verified=False
+        )
     return found.id
 
 
@@ -94,5 +102,10 @@ async def mark_invited(session: AsyncSession, contact: Contact, event_code: str,
     contact.invited_event = event_code
     contact.invited_at = now
     await audit.append(
-        session, at=now, actor="cli", action="contact.invite", subject_type="contact", subject_id=str(contact.id)
+        session,
+        at=now,
+        actor="cli",
+        action="contact.invite",
+        subject_type="contact",
+        subject_id=str(contact.id),
     )

@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, Update
 from telegram.error import TelegramError
@@ -154,7 +154,7 @@ async def allowed(update: Update, context: Context, roles: frozenset[StaffRole])
     return member
 
 
-def guarded_command(command: StaffCommand) -> Callable[[Update, Context], Awaitable[None]]:
+def guarded_command(command: StaffCommand) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     async def run(update: Update, context: Context) -> None:
         member = await allowed(update, context, command.roles)
         if member is None:
@@ -165,7 +165,7 @@ def guarded_command(command: StaffCommand) -> Callable[[Update, Context], Awaita
     return run
 
 
-def guarded_buttons(buttons: list[StaffButton]) -> Callable[[Update, Context], Awaitable[None]]:
+def guarded_buttons(buttons: list[StaffButton]) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
     """One callback handler for every `st:` button: the check first, then the button's handler."""
     by_prefix = {b.prefix: b for b in buttons}
 
@@ -241,10 +241,6 @@ async def typed_answer(update: Update, context: Context) -> None:
     pending(context).pop(user.id, None)
     await waiting.handler(update, context, member, waiting, text)
     raise ApplicationHandlerStop
-
-
-def not_typed(update: Update) -> None:
-    """Nothing to do: a non-text message with no pending answer goes to the other handlers."""
 
 
 def role_label(t: Translation, role: StaffRole) -> str:

@@ -33,7 +33,17 @@ from bot.handlers.staff.access import (
 from bot.i18n import N_, Translation
 from bot.services import Context, Services, services, translation
 from scheduler.outbox import Delivery, enqueue
-from storage.models import CaseOutcome, CaseStatus, Channel, MessageAuthor, Person, Risk, StaffRole
+from storage.models import (
+    CaseOutcome,
+    CaseStatus,
+    Channel,
+    MessageAuthor,
+    Person,
+    ReportCase,
+    Risk,
+    StaffMember,
+    StaffRole,
+)
 from storage.repositories import reports, staff, triage
 from storage.repositories.reports import CaseNotFoundError, NoCaseKeyError
 
@@ -184,7 +194,7 @@ async def _done(update: Update, context: Context, case_id: uuid.UUID, text: str)
     t = translation(update, context)
     svc = services(context)
     async with svc.db.session() as session:
-        case = await session.get(reports.ReportCase, case_id)
+        case = await session.get(ReportCase, case_id)
     markup = _actions(t, case_id, CaseStatus(case.status)) if case is not None else None
     await _send(update, context, text, markup)
 
@@ -204,7 +214,7 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
         async with svc.db.session() as session:
             opened = await reports.open_case(session, case_id, member.id, private, now=svc.clock())
             mark = await triage.view(session, case_id)
-            assignee = await session.get(staff.StaffMember, mark.assigned_to) if mark.assigned_to else None
+            assignee = await session.get(StaffMember, mark.assigned_to) if mark.assigned_to else None
     except CaseNotFoundError:
         await _answer(update, t._("This case no longer exists."))
         return
@@ -338,7 +348,7 @@ async def set_risk(update: Update, context: Context, member: StaffUser, parts: l
     await _done(update, context, case_id, t._("Risk set: {risk}.").format(risk=t._(RISK_LABELS[risk])))
 
 
-def _staff_name(t: Translation, member: staff.StaffMember) -> str:
+def _staff_name(t: Translation, member: StaffMember) -> str:
     return member.display_name or role_label(t, StaffRole(member.role))
 
 
@@ -370,7 +380,7 @@ async def assign_to(update: Update, context: Context, member: StaffUser, parts: 
         return
     svc = services(context)
     async with svc.db.session() as session:
-        target = await session.get(staff.StaffMember, assignee)
+        target = await session.get(StaffMember, assignee)
         if target is None or target.removed_at is not None or StaffRole(target.role) not in CASE_READERS:
             await _answer(update, t._("This colleague cannot take cases."))
             return
@@ -418,7 +428,7 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
     relayed = False
     try:
         async with svc.db.session() as session:
-            case = await session.get(reports.ReportCase, waiting.target)
+            case = await session.get(ReportCase, waiting.target)
             if case is None:
                 raise CaseNotFoundError("no such case")
             reply = await reports.add_staff_message(

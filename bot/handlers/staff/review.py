@@ -183,12 +183,15 @@ async def decide(
     async with svc.db.session() as session:
         event = await session.get(Event, found.event_id)
         assert event is not None
-        if status is RegistrationStatus.ACCEPTED and event.capacity is not None and found.slot == "attend":
-            if await registrations.accepted_count(session, event.id) >= event.capacity:
-                await _answer(
-                    update, t._("The event is full. Put this registration on the waiting list instead.")
-                )
-                return
+        full = (
+            event.capacity is not None
+            and await registrations.accepted_count(session, event.id) >= event.capacity
+        )
+        if status is RegistrationStatus.ACCEPTED and found.slot == "attend" and full:
+            await _answer(
+                update, t._("The event is full. Put this registration on the waiting list instead.")
+            )
+            return
         await registrations.set_status(
             session, found.id, status.value, reason_key=reason, now=now, translator=svc.translator
         )
