@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop
 
 from bot import errors
 from bot.handlers import (
+    broadcast,
     calendar,
     consent,
     events,
@@ -128,6 +129,7 @@ def build_application(
     followup.install(app)  # also an early group: a pasted receipt code reaches no other dialog
     report.install(app)
     staff_keys.install(app)
+    broadcast.install(app)  # staff only; after delivery_engine.install (it adds a progress ticker)
     staff.install(app)  # the staff console; typed staff answers in an early group of its own
     # Before onboarding: `/start ev_<code>` (an invitation) must reach the registration dialog, not the
     # generic /start; within a group the first matching handler wins.

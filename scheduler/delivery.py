@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,11 @@ class DeliveryEngine:
     def wake(self) -> None:
         if self.workers is not None:
             self.workers.wake()
+
+    def cancelled(self, broadcast_id: uuid.UUID) -> None:
+        """A broadcast was cancelled in this process: skip its rows in flight at once."""
+        if self.workers is not None:
+            self.workers.cancelled.add(broadcast_id)
 
     async def start(self, bot: Bot, *, own_bot: bool, serve_http: bool = True) -> None:
         senders: list[Sender] = [telegram_sender(bot, self.settings, self.delivery, own_bot=own_bot)]

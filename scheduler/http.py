@@ -44,7 +44,9 @@ class LinkHooks:
 
     handlers: dict[str, LinkHandler] = field(default_factory=dict)
     # Plain GET routes of other features, e.g. the calendar's `/calendar/{region}.ics` feed.
-    get_routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(default_factory=dict)
+    get_routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
+        default_factory=dict
+    )
 
     def register(self, name: str, handler: LinkHandler) -> None:
         self.handlers[name] = handler

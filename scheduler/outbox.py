@@ -169,6 +169,7 @@ class OutcomeKind(StrEnum):
     UNKNOWN = "unknown"  # a timeout after the request left: it may have been delivered
     UNREACHABLE = "unreachable"  # blocked, chat not found, bounced: stop sending to the address
     PERMANENT = "permanent"  # this message can never be sent (e.g. refused as malformed)
+    CANCELLED = "cancelled"  # its broadcast was cancelled before it went out
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,8 @@ def next_transition(
             )
         case OutcomeKind.PERMANENT:
             return Transition(OutboxState.FAILED, attempts=attempts + 1, error=outcome.error)
+        case OutcomeKind.CANCELLED:
+            return Transition(OutboxState.CANCELLED, attempts=attempts)
         case OutcomeKind.UNKNOWN:
             if not retry_unknown:
                 return Transition(

@@ -223,22 +223,27 @@ class Lane:
         )
         return Job(row, message, retry_unknown)
 
+    async def _outcome(self, job: Job) -> Outcome:
+        if job.message is None:
+            return Outcome(OutcomeKind.PERMANENT, "unreachable")
+        try:
+            await self.sender.ready(job.message)
+            if job.row.broadcast_id in self.workers.cancelled:
+                return Outcome(OutcomeKind.CANCELLED)
+            job.attempted = True
+            started = time.perf_counter()
+            outcome = await self.sender.send(job.message)
+            self.workers.metrics.latency.labels(self.channel).observe(time.perf_counter() - started)
+            return outcome
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a sender bug must not lose the row
+            LOGGER.warning("sending an outbox row failed unexpectedly (%s)", type(error).__name__)
+            return Outcome(OutcomeKind.TRANSIENT, type(error).__name__[:48])
+
     async def _attempt(self, job: Job) -> None:
         workers = self.workers
-        if job.message is None:
-            outcome = Outcome(OutcomeKind.PERMANENT, "unreachable")
-        else:
-            try:
-                await self.sender.ready(job.message)
-                job.attempted = True
-                started = time.perf_counter()
-                outcome = await self.sender.send(job.message)
-                workers.metrics.latency.labels(self.channel).observe(time.perf_counter() - started)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # a sender bug must not lose the row
-                LOGGER.warning("sending an outbox row failed unexpectedly (%s)", type(error).__name__)
-                outcome = Outcome(OutcomeKind.TRANSIENT, type(error).__name__[:48])
+        outcome = await self._outcome(job)
         transition = next_transition(
             outcome,
             attempts=job.row.attempts,
@@ -317,6 +322,7 @@ class OutboxWorkers:
         self.recorder = Recorder(db, clock)
         self.lanes = [Lane(self, sender) for sender in senders]
         self._tasks: list[asyncio.Task[None]] = []
+        self.cancelled: set[uuid.UUID] = set()  # broadcasts cancelled while their rows were in flight
 
     def wake(self) -> None:
         for lane in self.lanes:
@@ -330,7 +336,7 @@ class OutboxWorkers:
             self.metrics.sent.labels(channel).inc()
         elif state is OutboxState.QUEUED:
             self.metrics.retries.labels(channel, reason).inc()
-        else:
+        elif state is not OutboxState.CANCELLED:
             self.metrics.failed.labels(channel, reason).inc()
 
     async def start(self) -> None:
@@ -338,6 +344,26 @@ class OutboxWorkers:
             await lane.sender.start()
         self.recorder.start()
         self._tasks = [asyncio.create_task(lane.run(), name=f"outbox-{lane.channel}") for lane in self.lanes]
+        self._tasks.append(asyncio.create_task(self._watch_cancellations(), name="outbox-cancellations"))
+
+    async def _watch_cancellations(self) -> None:
+        """Learn which broadcasts in flight were cancelled (by any process), so their rows are skipped."""
+        while True:
+            await asyncio.sleep(max(self.settings.poll_seconds, 0.2))
+            in_flight = {
+                job.row.broadcast_id
+                for lane in self.lanes
+                for job in lane.jobs.values()
+                if job.row.broadcast_id
+            }
+            if not in_flight:
+                self.cancelled.clear()
+                continue
+            try:
+                async with self.db.session() as session:
+                    self.cancelled = await repository.cancelled_among(session, in_flight)
+            except Exception as error:  # a database hiccup: try again at the next tick
+                LOGGER.warning("checking for cancelled broadcasts failed (%s)", type(error).__name__)
 
     async def stop(self) -> None:
         untouched: list[uuid.UUID] = []

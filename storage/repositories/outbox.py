@@ -359,13 +359,26 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, *, no
     if broadcast is not None and broadcast.state == BroadcastState.SENDING.value:
         broadcast.state = BroadcastState.CANCELLED.value
         broadcast.finished_at = now
+    # Claimed rows too: a worker skips them if they have not gone out yet (it watches for
+    # cancelled broadcasts), and they are not taken again if their worker dies.
     result = await session.execute(
         update(OUTBOX)
-        .where(OUTBOX.c.broadcast_id == broadcast_id, OUTBOX.c.state == OutboxState.QUEUED.value)
-        .values(state=OutboxState.CANCELLED.value, finished_at=now)
+        .where(OUTBOX.c.broadcast_id == broadcast_id, OUTBOX.c.state.in_(ACTIVE_STATES))
+        .values(state=OutboxState.CANCELLED.value, finished_at=now, claimed_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def cancelled_among(session: AsyncSession, broadcast_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    if not broadcast_ids:
+        return set()
+    rows = await session.scalars(
+        select(Broadcast.id).where(
+            Broadcast.id.in_(list(broadcast_ids)), Broadcast.state == BroadcastState.CANCELLED.value
+        )
+    )
+    return set(rows)
 
 
 async def active_broadcasts(session: AsyncSession) -> list[Broadcast]:
