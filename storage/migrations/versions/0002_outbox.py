@@ -77,7 +77,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["broadcast_id"], ["broadcasts.id"], name=op.f("fk_outbox_broadcast_id_broadcasts"), ondelete="CASCADE"
+            ["broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_outbox_broadcast_id_broadcasts"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["template_id"],
