@@ -160,10 +160,10 @@ async def test_staff_broadcast_compose_preview_send_progress(
     await officer.next_reply()
     await officer.press("All kinds")
     await officer.next_reply()
-    await officer.press("Telegram and email")
+    await officer.press("By Telegram and email")
     summary = (await officer.next_reply()).text
     assert "Recipients: 4." in summary
-    assert "Français by Telegram: 1" in summary and "Français by Email: 1" in summary
+    assert "Français by Telegram: 1" in summary and "Français by email: 1" in summary
     assert "English by Telegram: 2" in summary  # the Chinese reader gets English
     assert "1 of them get another language" in summary
     await officer.press("Send now")
@@ -216,7 +216,7 @@ async def test_broadcast_is_staff_only_and_can_be_cancelled(
     await compose()
     async with db.session() as session:
         await staff.remove(session, db.keyring, officer.id, now=datetime.now(UTC))
-    await officer.press("Telegram")
+    await officer.press("By Telegram")
     assert "/help" in (await officer.next_reply()).text
     async with db.session() as session:
         await staff.add(session, db.keyring, officer.id, StaffRole.ADMINISTRATOR, now=datetime.now(UTC))
@@ -224,7 +224,7 @@ async def test_broadcast_is_staff_only_and_can_be_cancelled(
 
     # At 25 a second, 60 messages take over two seconds: cancel while they go out.
     await compose()
-    await officer.press("Telegram")
+    await officer.press("By Telegram")
     assert "Recipients: 60." in (await officer.next_reply()).text
     await officer.press("Send now")
     progress = await officer.next_reply()

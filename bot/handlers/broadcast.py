@@ -306,8 +306,8 @@ async def _ask_channel(update: Update, t: Translation) -> int:
         t._("Send it by which channel?"),
         _keyboard(
             [
-                [_button(t._("Telegram"), "channel:telegram"), _button(t._("Email"), "channel:email")],
-                [_button(t._("Telegram and email"), "channel:both")],
+                [_button(t._("By Telegram"), "channel:telegram"), _button(t._("By email"), "channel:email")],
+                [_button(t._("By Telegram and email"), "channel:both")],
             ]
         ),
     )
@@ -331,14 +331,10 @@ async def channel_chosen(update: Update, context: Context) -> int:
 
 
 def preview_text(t: Translation, result: broadcasts.Preview) -> str:
-    channel_names = {"telegram": t._("Telegram"), "email": t._("Email")}
     lines = [t._("Recipients: {count}.").format(count=result.total)]
     for (language, channel), count in sorted(result.counts.items()):
-        lines.append(
-            t._("{language} by {channel}: {count}").format(
-                language=language_name(language), channel=channel_names.get(channel, channel), count=count
-            )
-        )
+        line = t._("{language} by email: {count}") if channel == "email" else t._("{language} by Telegram: {count}")
+        lines.append(line.format(language=language_name(language), count=count))
     if result.fallback:
         lines.append(
             t._("{count} of them get another language: there is no version in theirs.").format(
