@@ -341,3 +341,20 @@ async def test_buttons_of_another_person_do_nothing(
     press = sandbox.push_callback(eve.user, hello.message_id, f"myreg:wdy:{row.id}")
     await eve.wait_until(lambda: press.answered, what="the answer")
     assert (await _registrations(running_bot))[0].status == "pending"
+
+
+async def test_a_lost_draft_ends_the_dialog_cleanly(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    db = running_bot.services.db
+    amina = new_person(first_name="Amina", language_code="en")
+    await make_person(db, amina)
+    await make_event(db, code="REV26", kind="review_meeting", titles={"en": "Review meeting"})
+    await say(amina, "/start ev_REV26")
+    await tap(amina, "Ask to speak from the floor")
+    app = running_bot.app
+    assert app is not None
+    app.user_data[amina.id].pop("registration")  # what /forget does to a dialog left open
+    stopped = await tap(amina, "Yes, I do")
+    assert stopped.content == "That registration was stopped. Send /events to start again."
+    assert await _registrations(running_bot) == []

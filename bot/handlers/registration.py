@@ -283,9 +283,21 @@ async def from_change(update: Update, context: Context) -> object:
 # --- steps ---
 
 
+async def _lost(update: Update, context: Context) -> object:
+    """The draft is gone (erased with /forget, say) while the dialog was open: start again cleanly."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    t = _t(update, context)
+    draft(context).clear()
+    await _send(update, context, t._("That registration was stopped. Send /events to start again."), [])
+    return END
+
+
 async def kind_pressed(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
+    if not d.get("code"):
+        return await _lost(update, context)
     _, value = _pressed(update)
     if value == "cancel":
         await _mark(update, t._("Cancel"))
@@ -326,6 +338,8 @@ async def _ask_criterion(update: Update, context: Context) -> object:
 async def criterion_pressed(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
+    if not d.get("code") or not d.get("kind"):
+        return await _lost(update, context)
     step, value = _pressed(update)
     index = int(d.get("question", 0))
     if step != f"c{index + 1}" or value not in ("yes", "no"):
@@ -369,6 +383,8 @@ def eligibility_kinds(d: dict[str, Any]) -> list[str]:
 async def offer_pressed(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
+    if not d.get("code"):
+        return await _lost(update, context)
     _, value = _pressed(update)
     if value == "yes":
         await _mark(update, t._("Yes, observe instead"))
@@ -383,15 +399,15 @@ async def _ask_motivation(update: Update, context: Context) -> object:
     d = draft(context)
     d["step"] = MOTIVATION
     template = MOTIVATION_QUESTIONS[d["kind"]]
-    question = t._(template).format(
-        min=MOTIVATION_RULE.min_length, max=MOTIVATION_RULE.max_length
-    )
+    question = t._(template).format(min=MOTIVATION_RULE.min_length, max=MOTIVATION_RULE.max_length)
     await _send(update, context, question, [])
     return MOTIVATION
 
 
 async def motivation_typed(update: Update, context: Context) -> object:
     t = _t(update, context)
+    if not draft(context).get("kind"):
+        return await _lost(update, context)
     message = update.effective_message
     assert message is not None and message.text is not None
     text = validation.clean(message.text)

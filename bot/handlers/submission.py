@@ -160,7 +160,10 @@ async def language_pressed(update: Update, context: Context) -> object:
         + "»\n\n"
         + t._("Do you agree that your submission is published unedited, with this note?")
     )
-    rows = [[_button(t._("Yes, publish it"), PUBLISH, "yes")], [_button(t._("No, do not publish it"), PUBLISH, "no")]]
+    rows = [
+        [_button(t._("Yes, publish it"), PUBLISH, "yes")],
+        [_button(t._("No, do not publish it"), PUBLISH, "no")],
+    ]
     await _send(update, context, text, rows)
     return PUBLISH
 
@@ -257,6 +260,11 @@ async def _store(
     svc = services(context)
     t = _t(update, context)
     d = draft(context)
+    if not all(d.get(key) for key in ("title", "language", "consent")):
+        # The draft is gone (erased with /forget, say) while the dialog was open.
+        d.clear()
+        await _send(update, context, t._("That submission was stopped. Send /submit to start again."), [])
+        return END
     async with svc.db.session() as session:
         person = await find_person(session, update, context)
         if not is_onboarded(person):
