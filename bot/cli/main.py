@@ -10,14 +10,16 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli.audit import audit_app
+from bot.cli.broadcast import broadcast_app
+from bot.cli.broadcast import worker as worker_command
 from bot.cli.calendar import calendar_app, install_event_commands
 from bot.cli.contacts import contacts_app
 from bot.cli.errors import EXPECTED_ERRORS
 from bot.cli.events import events_app
 from bot.cli.reports import reports_app
+from bot.cli.select import select as select_command
 from bot.cli.stats import stats_app
 from bot.cli.submissions import submissions_app
-from bot.cli.select import select as select_command
 from bot.log_redaction import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -33,6 +35,8 @@ staff_app = typer.Typer(no_args_is_help=True, help="Staff accounts.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(staff_app, name="staff")
 app.add_typer(reports_app, name="reports")
+app.add_typer(broadcast_app, name="broadcast")
+app.command("worker")(worker_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(submissions_app, name="submissions")
