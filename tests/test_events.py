@@ -35,6 +35,7 @@ async def make_person(
     country: str = "KE",
     regions: Sequence[str] = ("africa",),
     organisation: str = "Migrant Voices Collective",
+    share_consent: bool = True,
 ) -> uuid.UUID:
     """An onboarded person, made through the repositories (not through the onboarding dialog)."""
     now = datetime.now(UTC)
@@ -47,6 +48,10 @@ async def make_person(
             session, db.keyring, row, Channel.TELEGRAM, str(person.id), now=now, verified=True
         )
         await profiles.set_subscriptions(session, row.id, "region", set(regions), now=now)
+        if share_consent:
+            await people.record_consent(
+                session, row, "share_with_network", granted=True, text_version="v1:en", now=now
+            )
         return row.id
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.sandbox.server import SandboxServer
 from storage.models import Registration, RegistrationStatement
+from storage.repositories import people
 from tests.bot_fixtures import RunningBot
 from tests.test_events import PersonFactory, make_event, make_person, say, soon, tap
 
@@ -358,3 +359,26 @@ async def test_a_lost_draft_ends_the_dialog_cleanly(
     stopped = await tap(amina, "Yes, I do")
     assert stopped.content == "That registration was stopped. Send /events to start again."
     assert await _registrations(running_bot) == []
+
+
+async def test_registering_asks_for_the_sharing_consent_when_missing(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    db = running_bot.services.db
+    li = new_person(first_name="Li", language_code="zh")
+    person_id = await make_person(
+        db, li, language="zh", time_zone="Asia/Shanghai", country="CN", share_consent=False
+    )
+    await make_event(db, code="AFR26")
+    ask = await say(li, "/start ev_AFR26")
+    assert "组织者" in ask.content and ask.buttons == ["是的，我同意", "不同意"]
+    refused = await tap(li, "不同意")
+    assert "无法为您报名" in refused.content
+    assert await _registrations(running_bot) == []
+    await say(li, "/start ev_AFR26")
+    question = await tap(li, "是的，我同意")
+    assert "非洲区域审查磋商" in question.content and "参加" in question.buttons
+    assert "已报名" in (await tap(li, "参加")).content
+    async with db.session() as session:
+        in_force = await people.consents_in_force(session, person_id)
+    assert in_force["share_with_network"].granted and in_force["share_with_network"].text_version == "v1:zh"

@@ -39,13 +39,14 @@ from bot.handlers.events import (
     is_onboarded,
     person_translation,
 )
+from bot.handlers.onboarding.states import CONSENT_TEXT_VERSION
 from bot.handlers.start import START_PAYLOAD_KEY
 from bot.i18n import N_, Translation
 from bot.reference import countries, validation
 from bot.services import Context, services
-from storage.models import Event, Person, RegistrationKind
+from storage.models import ConsentPurpose, Event, Person, RegistrationKind
 from storage.repositories import events as events_repo
-from storage.repositories import registrations
+from storage.repositories import people, profiles, registrations
 
 NAME = "registration"
 DRAFT_KEY = "registration"
@@ -53,7 +54,7 @@ PREFIX = "reg"
 CHANGE_PREFIX = "myreg:chg:"
 DEEP_LINK = r"^/start(@\w+)? ev_"
 
-KIND, CRITERIA, OFFER, MOTIVATION = "kind", "criteria", "offer", "motivation"
+CONSENT, KIND, CRITERIA, OFFER, MOTIVATION = "consent", "kind", "criteria", "offer", "motivation"
 END = ConversationHandler.END
 
 MOTIVATION_RULE = validation.TextRule(min_length=30, max_length=500, allow_urls=True)
@@ -166,7 +167,7 @@ async def _open(
     async with svc.db.session() as session:
         person = await find_person(session, update, context)
         event = await events_repo.by_code(session, code) if events_repo.is_valid_code(code) else None
-        mine = [] if person is None else await registrations.for_person(session, person.id)
+        consents = {} if person is None else await people.consents_in_force(session, person.id)
     t = person_translation(update, context, person)
     d = draft(context)
     d.clear()
@@ -198,9 +199,77 @@ async def _open(
         language=t.language,
         offered=[kind.value for kind in kinds],
         event_kinds=[kind.value for kind in eligibility.kinds_for(event.kind)],
-        step=KIND,
+        intro=intro,
     )
-    assert person is not None
+    sharing = consents.get(ConsentPurpose.SHARE_WITH_NETWORK.value)
+    if sharing is None or not sharing.granted:
+        # R3: a registration goes to the organisers, which needs this purpose's consent.
+        d["step"] = CONSENT
+        text = (
+            t._(
+                "May I share your registrations with the network's organisers of the meetings you register for?"
+            )
+            + "\n"
+            + t._("You can change this at any time with /consent.")
+        )
+        rows = [
+            [_button(t._("Yes, I agree"), CONSENT, "yes")],
+            [_button(t._("No, I do not agree"), CONSENT, "no")],
+        ]
+        await _send(update, context, text, rows)
+        return CONSENT
+    return await _ask_kind(update, context)
+
+
+async def consent_pressed(update: Update, context: Context) -> object:
+    t = _t(update, context)
+    d = draft(context)
+    if not d.get("code"):
+        return await _lost(update, context)
+    _, value = _pressed(update)
+    if value != "yes":
+        await _mark(update, t._("No, I do not agree"))
+        d.clear()
+        await _send(
+            update,
+            context,
+            t._(
+                "Without it I cannot register you, because registrations are reviewed by the organisers. "
+                "Nothing was registered."
+            ),
+            [],
+        )
+        return END
+    svc = services(context)
+    async with svc.db.session() as session:
+        person = await find_person(session, update, context)
+        if person is None:
+            return await _lost(update, context)
+        await profiles.record_consent_once(
+            session,
+            person,
+            ConsentPurpose.SHARE_WITH_NETWORK.value,
+            granted=True,
+            text_version=f"{CONSENT_TEXT_VERSION}:{t.language}",
+            now=svc.clock(),
+        )
+    await _mark(update, t._("Yes, I agree"))
+    return await _ask_kind(update, context)
+
+
+async def _ask_kind(update: Update, context: Context) -> object:
+    """The event in a few lines, what the person already holds for it, and the ways to take part."""
+    svc = services(context)
+    now = svc.clock()
+    d = draft(context)
+    async with svc.db.session() as session:
+        person = await find_person(session, update, context)
+        event = await events_repo.by_code(session, d.get("code", ""))
+        mine = [] if person is None else await registrations.for_person(session, person.id)
+    if event is None or person is None:
+        return await _lost(update, context)
+    t = _t(update, context)
+    d["step"] = KIND
     lines = describe(event, t, person.time_zone, now)
     if event.description(t.language):
         lines.append(event.description(t.language))
@@ -212,8 +281,8 @@ async def _open(
                 )
             )
     lines.append("")
-    lines.append(intro or t._("How would you like to take part?"))
-    rows = [[_button(t._(KIND_CHOICES[kind]), KIND, kind.value)] for kind in kinds]
+    lines.append(d.get("intro") or t._("How would you like to take part?"))
+    rows = [[_button(t._(KIND_CHOICES[kind]), KIND, kind)] for kind in d.get("offered", [])]
     rows.append([_button(t._("Cancel"), KIND, "cancel")])
     await _send(update, context, "\n".join(lines), rows)
     return KIND
@@ -548,6 +617,7 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 CallbackQueryHandler(from_change, pattern=f"^{CHANGE_PREFIX}"),
             ],
             states={
+                CONSENT: [CallbackQueryHandler(consent_pressed, pattern=f"^{PREFIX}:{CONSENT}:")],
                 KIND: [CallbackQueryHandler(kind_pressed, pattern=f"^{PREFIX}:{KIND}:")],
                 CRITERIA: [CallbackQueryHandler(criterion_pressed, pattern=rf"^{PREFIX}:c\d:")],
                 OFFER: [CallbackQueryHandler(offer_pressed, pattern=f"^{PREFIX}:obs:")],
