@@ -44,7 +44,12 @@ def _run(
 
         selection = select_leximin(problem, seed=1, time_limit=time_limit)
         if not selection.complete:
-            note = f"time limit after {selection.details['stages']} stages (minimum exact)"
+            exact = (
+                "lowest exact"
+                if selection.details["lowest_exact"]
+                else "first stage unfinished: a lower bound"
+            )
+            note = f"time limit in stage {selection.details['stages']} ({exact})"
     elif algorithm == "maximin":
         from bot.selection.maximin import select_maximin
 

@@ -337,6 +337,7 @@ def select_leximin(
             "panels_in_lottery": len(distribution.profiles),
             "drawn_panel_index": index,
             "stages": run.stages,
+            "lowest_exact": run.maximin is not None,
             "pricing_calls": run.pricing_calls,
             "relaxations": run.relaxations,
             "types_in_no_panel": run.impossible_types,
