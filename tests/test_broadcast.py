@@ -234,8 +234,9 @@ async def test_broadcast_is_staff_only_and_can_be_cancelled(
     )
     async with db.session() as session:
         (broadcast_id,) = set((await session.scalars(select(OutboxMessage.broadcast_id))).all())
-        assert broadcast_id is not None
-        await eventually(lambda: _settled(db, broadcast_id))
+    assert broadcast_id is not None
+    await eventually(lambda: _settled(db, broadcast_id))
+    async with db.session() as session:
         result = await outbox_repository.broadcast_progress(session, broadcast_id)
     delivered = sum(1 for reader in readers if sandbox.chat(reader.id).bot_messages)
     assert result.cancelled > 0 and result.sent == delivered < 60

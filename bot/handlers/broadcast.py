@@ -333,7 +333,11 @@ async def channel_chosen(update: Update, context: Context) -> int:
 def preview_text(t: Translation, result: broadcasts.Preview) -> str:
     lines = [t._("Recipients: {count}.").format(count=result.total)]
     for (language, channel), count in sorted(result.counts.items()):
-        line = t._("{language} by email: {count}") if channel == "email" else t._("{language} by Telegram: {count}")
+        line = (
+            t._("{language} by email: {count}")
+            if channel == "email"
+            else t._("{language} by Telegram: {count}")
+        )
         lines.append(line.format(language=language_name(language), count=count))
     if result.fallback:
         lines.append(
@@ -492,6 +496,7 @@ def progress_ticker(app: Application) -> Any:  # type: ignore[type-arg]
     rates: dict[uuid.UUID, tuple[float, int]] = {}
 
     async def tick(engine: DeliveryEngine) -> None:
+        updates: list[tuple[Broadcast, BroadcastProgress, float | None]] = []
         async with engine.db.session() as session:
             for broadcast in await outbox_repository.active_broadcasts(session):
                 progress = await broadcasts.finish_if_done(session, broadcast, now=engine.clock())
@@ -499,10 +504,13 @@ def progress_ticker(app: Application) -> Any:  # type: ignore[type-arg]
                 before = rates.get(broadcast.id)
                 rates[broadcast.id] = (now, progress.sent)
                 rate = None if before is None else (progress.sent - before[1]) / max(now - before[0], 1e-6)
-                if broadcast.progress_ref:
-                    await _edit(app, engine, broadcast, progress, rate)
+                updates.append((broadcast, progress, rate))
                 if progress.done:
                     rates.pop(broadcast.id, None)
+        # Telegram calls outside the transaction: SQLite holds its write lock for a whole unit of work.
+        for broadcast, progress, rate in updates:
+            if broadcast.progress_ref:
+                await _edit(app, engine, broadcast, progress, rate)
 
     return tick
 
