@@ -59,20 +59,20 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
     statement = insert_.on_conflict_do_nothing(index_elements=["idempotency_key"])
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or [])
-    processors = {
-        name: OUTBOX.c[name].type._cached_bind_processor(dialect)
-        for name in columns
-    }
+    processors = {name: OUTBOX.c[name].type._cached_bind_processor(dialect) for name in columns}
     keys = OUTBOX.c.idempotency_key
     connection = await session.connection()
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        existing = await session.scalar(
-            select(func.count())
-            .select_from(OUTBOX)
-            .where(keys.in_([row["idempotency_key"] for row in chunk]))
-        )
+        if dialect.name == "sqlite":
+            before = await _total_changes(session)
+        else:
+            existing = await session.scalar(
+                select(func.count())
+                .select_from(OUTBOX)
+                .where(keys.in_([row["idempotency_key"] for row in chunk]))
+            )
         prepared = [
             tuple(
                 value if (process := processors[name]) is None or value is None else process(value)
@@ -82,8 +82,16 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
             for row in chunk
         ]
         await connection.exec_driver_sql(str(compiled), prepared)
-        inserted += len(chunk) - int(existing or 0)
+        if dialect.name == "sqlite":
+            inserted += await _total_changes(session) - before
+        else:
+            inserted += len(chunk) - int(existing or 0)
     return inserted
+
+
+async def _total_changes(session: AsyncSession) -> int:
+    value = await session.scalar(select(func.total_changes()))
+    return int(value or 0)
 
 
 def _dialect(session: AsyncSession) -> str:
