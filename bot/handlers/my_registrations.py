@@ -56,7 +56,9 @@ async def registrations_command(update: Update, context: Context) -> None:
                 [
                     f"{number}. {event_title(event, t)}",
                     t.datetime(event.starts_at, person.time_zone),
-                    t._("{role}. Status: {status}").format(role=t._(KIND_LABELS[registration.kind]), status=status),
+                    t._("{role}. Status: {status}").format(
+                        role=t._(KIND_LABELS[registration.kind]), status=status
+                    ),
                     t._("Reference: {reference}").format(reference=registration.reference),
                 ]
             )

@@ -387,5 +387,10 @@ async def promote_from_waitlist(
     if waiting is None:
         return None
     return await set_status(
-        session, waiting.id, RegistrationStatus.ACCEPTED.value, reason_key=None, now=now, translator=translator
+        session,
+        waiting.id,
+        RegistrationStatus.ACCEPTED.value,
+        reason_key=None,
+        now=now,
+        translator=translator,
     )
