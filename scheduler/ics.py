@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import lru_cache
 
-from icalendar import Calendar
+from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
 
 from bot.i18n import zone_or_utc
@@ -63,13 +64,21 @@ def _calendar(method: str, name: str | None = None) -> Calendar:
     return calendar
 
 
+@lru_cache(maxsize=128)
+def _timezone(name: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE of a zone over a few years; computing its transitions is slow, so it is made once."""
+    return Timezone.from_tzinfo(
+        zone_or_utc(name), tzid=name, first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1)
+    )
+
+
 def _finish(calendar: Calendar, events: Sequence[Event]) -> bytes:
-    if events:
-        first = min(event.starts_at for event in events)
-        last = max(event.ends_at or event.starts_at for event in events)
-        calendar.add_missing_timezones(
-            first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1)
-        )
+    zones = sorted({zone_or_utc(event.time_zone).key for event in events} - {"UTC"})
+    if zones:
+        first = min(event.starts_at for event in events).year - 1
+        last = max(event.ends_at or event.starts_at for event in events).year + 2
+        for name in zones:
+            calendar.add_component(_timezone(name, first, last))
     return bytes(calendar.to_ical())
 
 

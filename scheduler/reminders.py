@@ -178,7 +178,7 @@ class _Texts:
     translator: Translator
     event: Event
     bodies: dict[tuple[str | None, str | None, bool], tuple[str, str]] = field(default_factory=dict)
-    files: dict[tuple[str | None, bool], tuple[str, bytes, str]] = field(default_factory=dict)
+    files: dict[tuple[str, bool], tuple[str, bytes, str]] = field(default_factory=dict)
 
     def text(self, language: str | None, time_zone: str | None, kind: str | None) -> tuple[str, str]:
         observer = kind == OBSERVER
@@ -190,8 +190,8 @@ class _Texts:
         return found
 
     def attachment(self, language: str | None, kind: str | None) -> tuple[str, bytes, str]:
-        observer = kind == OBSERVER
-        key = (language, observer)
+        # Keyed by what differs in the file: languages without their own title share the fallback's.
+        key = (self.event.title(language) + "\x00" + self.event.description(language), kind == OBSERVER)
         found = self.files.get(key)
         if found is None:
             found = ics.attachment(self.event, language, link=link_for(self.event, kind))

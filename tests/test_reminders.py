@@ -30,8 +30,8 @@ PARIS = ZoneInfo("Europe/Paris")
 DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
 
 
 # --- the rules ---
@@ -170,7 +170,9 @@ async def test_each_offset_is_planned_once_per_address_in_two_zones_and_language
     assert all(row.subject and row.attachment and "text/calendar" in row.attachment for row in emails)
     assert all(row.attachment is None for row in rows if row.channel == "telegram")
     # Times: the 7-day reminder is 09:00 in Paris (CET), 16:00 in Shanghai; both exactly 168 h before.
-    week = {row.address_id: row.send_after for row in rows if row.key.split(":")[3] == str(7 * 24 * 60)}
+    week: dict[object, datetime] = {
+        row.address_id: row.send_after for row in rows if row.key.split(":")[3] == str(7 * 24 * 60)
+    }
     assert week[amina.telegram] == start - 7 * DAY == week[li.telegram]
     assert "10:00" in french[0].body  # the event's start in Paris
     assert "16:00" in chinese[0].body  # and in Shanghai

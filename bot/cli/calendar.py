@@ -38,9 +38,20 @@ REGIONS = (
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 FIELDS = (
-    "code", "kind", "region", "starts", "ends", "time_zone", "participant_link", "view_link",
-    "opens", "closes", "capacity", "reminders", "cancel",
-)  # fmt: skip
+    "code",
+    "kind",
+    "region",
+    "starts",
+    "ends",
+    "time_zone",
+    "participant_link",
+    "view_link",
+    "opens",
+    "closes",
+    "capacity",
+    "reminders",
+    "cancel",
+)
 
 
 def _settings() -> Settings:
@@ -210,12 +221,22 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
             if "en" not in spec.titles:
                 raise SpecError("a new event needs an English title (the fallback)")
             event = await events.create(
-                session, code=spec.code, region=spec.region, kind=spec.kind, titles=spec.titles,
-                descriptions=spec.descriptions, starts_at=spec.starts, ends_at=spec.ends,
-                time_zone=spec.time_zone or "UTC", participant_link=spec.participant_link,
-                view_link=spec.view_link, registration_opens_at=spec.opens, registration_closes_at=spec.closes,
-                capacity=spec.capacity, now=now,
-            )  # fmt: skip
+                session,
+                code=spec.code,
+                region=spec.region,
+                kind=spec.kind,
+                titles=spec.titles,
+                descriptions=spec.descriptions,
+                starts_at=spec.starts,
+                ends_at=spec.ends,
+                time_zone=spec.time_zone or "UTC",
+                participant_link=spec.participant_link,
+                view_link=spec.view_link,
+                registration_opens_at=spec.opens,
+                registration_closes_at=spec.closes,
+                capacity=spec.capacity,
+                now=now,
+            )
             if spec.reminders is not None:
                 await calendar.set_offsets(session, event.id, spec.reminders)
             lines = [f"event {event.code} created"]
@@ -234,11 +255,18 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
                 f"the kind and region of {existing.code} cannot change; cancel it and create another"
             )
         edit = change_notices.EventEdit(
-            starts_at=spec.starts, ends_at=spec.ends, time_zone=spec.time_zone,
-            participant_link=spec.participant_link, view_link=spec.view_link, titles=spec.titles,
-            descriptions=spec.descriptions, capacity=spec.capacity, registration_opens_at=spec.opens,
-            registration_closes_at=spec.closes, cancel=spec.cancel,
-        )  # fmt: skip
+            starts_at=spec.starts,
+            ends_at=spec.ends,
+            time_zone=spec.time_zone,
+            participant_link=spec.participant_link,
+            view_link=spec.view_link,
+            titles=spec.titles,
+            descriptions=spec.descriptions,
+            capacity=spec.capacity,
+            registration_opens_at=spec.opens,
+            registration_closes_at=spec.closes,
+            cancel=spec.cancel,
+        )
         result = await change_notices.update_event(session, services.translator, existing, edit, now=now)
         if spec.reminders is not None:
             await calendar.set_offsets(session, existing.id, spec.reminders)
@@ -330,11 +358,17 @@ def update(
     try:
         spec = parse_spec(
             {
-                "code": code, "starts": starts, "ends": ends, "time_zone": zone_name,
-                "participant_link": participant_link, "view_link": view_link, "title": _pairs(title or []),
-                "capacity": capacity, "reminders": reminders,
+                "code": code,
+                "starts": starts,
+                "ends": ends,
+                "time_zone": zone_name,
+                "participant_link": participant_link,
+                "view_link": view_link,
+                "title": _pairs(title or []),
+                "capacity": capacity,
+                "reminders": reminders,
             }
-        )  # fmt: skip
+        )
     except SpecError as exc:
         raise typer.BadParameter(str(exc)) from None
     if time_zone is None:
