@@ -235,7 +235,7 @@ async def email(tmp: Path, count: int, connections: int) -> None:
     controller.start()
     try:
         config = settings(tmp, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
-        db = Database("sqlite+aiosqlite:///:memory:", new_keyring())
+        db = Database(f"sqlite+aiosqlite:///{tmp / 'email.db'}", new_keyring())
         template = uuid.uuid4()
 
         def message(n: int) -> Message:

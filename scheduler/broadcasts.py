@@ -286,7 +286,7 @@ async def create(
                 "unknown_outcomes": 0,
             }
         )
-    await repository.insert_rows(session, rows)
+    await repository.insert_rows(session, rows, fresh_keys=True)
     wake_on_commit(session)
     return broadcast
 

@@ -44,12 +44,15 @@ async def address_channels(session: AsyncSession, ids: Collection[uuid.UUID]) ->
     return found
 
 
-async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
+async def insert_rows(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, fresh_keys: bool = False
+) -> int:
     """Insert outbox rows in batches, skipping those whose idempotency key exists; the count inserted.
 
     Rows go to the driver's executemany with each column's bind processor applied once per
     value (SQLAlchemy's per-row parameter machinery costs more than the insert itself at
-    100,000 rows). Every row must have the same keys.
+    100,000 rows). Every row must have the same keys. `fresh_keys`: the caller made keys that
+    cannot exist yet (a new broadcast's id is in each), so no count of existing keys is needed.
     """
     if not rows:
         return 0
@@ -65,7 +68,9 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        if dialect.name == "sqlite":
+        if fresh_keys:
+            existing: int | None = 0
+        elif dialect.name == "sqlite":
             before = await _total_changes(session)
         else:
             existing = await session.scalar(
@@ -82,7 +87,7 @@ async def insert_rows(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) 
             for row in chunk
         ]
         await connection.exec_driver_sql(str(compiled), prepared)
-        if dialect.name == "sqlite":
+        if dialect.name == "sqlite" and not fresh_keys:
             inserted += await _total_changes(session) - before
         else:
             inserted += len(chunk) - int(existing or 0)
