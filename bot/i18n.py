@@ -67,7 +67,7 @@ class Translation:
         time_part = format_time(moment, format="short", tzinfo=zone, locale=self.language)
         # CLDR's pattern for joining a date and a time: "{1}, {0}" in English, "{1} {0}" in Chinese.
         joined = (
-            get_datetime_format("medium", locale=self.language)
+            str(get_datetime_format("medium", locale=self.language))
             .replace("{1}", date_part)
             .replace("{0}", time_part)
         )

@@ -90,6 +90,8 @@ async def forget_confirmed(update: Update, context: Context) -> object:
                     count=erasure.registrations_anonymised
                 )
             )
+        if erasure.submissions:
+            lines.append(t._("written submissions: {count}").format(count=erasure.submissions))
     lines.append(t._("your language choice and unfinished dialogs"))
     lines.append(t._("Nothing else of yours remains. Send /start to begin again."))
     await query.edit_message_text("\n".join(lines))

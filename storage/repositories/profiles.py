@@ -23,7 +23,8 @@ from storage.models import (
     Subscription,
 )
 from storage.models.registrations import Registration
-from storage.repositories import people, registrations
+from storage.models.submissions import Submission
+from storage.repositories import people, registrations, submissions
 
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_TRIES = 5
@@ -311,6 +312,7 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
     }
     # Other features' sections of the export are added here, one call each.
     data["registrations"] = await registrations.export_for_person(session, person_id)
+    data["submissions"] = await submissions.export_for_person(session, person_id)
     return data
 
 
@@ -324,6 +326,7 @@ class Erasure:
     balance_data: bool = False
     subscriptions: int = 0
     registrations_anonymised: int = 0
+    submissions: int = 0
 
 
 async def _count(session: AsyncSession, model: Any, column: Any, person_id: uuid.UUID) -> int:
@@ -343,6 +346,7 @@ async def forget(session: AsyncSession, person_id: uuid.UUID) -> Erasure:
         balance_data=await session.get(BalanceData, person_id) is not None,
         subscriptions=await _count(session, Subscription, Subscription.person_id, person_id),
         registrations_anonymised=await _count(session, Registration, Registration.person_id, person_id),
+        submissions=await _count(session, Submission, Submission.person_id, person_id),
     )
     # Core deletes so the database's ON DELETE rules do the cascading, in one statement each.
     await session.execute(delete(Person).where(Person.id == person_id))
