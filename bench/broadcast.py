@@ -346,20 +346,25 @@ async def main(arguments: argparse.Namespace) -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        print("Enqueue")
-        await enqueue_speed(tmp, None, enqueue_count, "SQLite", 2.0)
-        if postgres:
+        parts = set(arguments.only or ["enqueue", "email", "headroom", "rate"])
+        if "enqueue" in parts:
+            print("Enqueue")
+            await enqueue_speed(tmp, None, enqueue_count, "SQLite", 2.0)
+        if "enqueue" in parts and postgres:
             url = await scratch_postgres(postgres)
             try:
                 await enqueue_speed(tmp, url, enqueue_count, "PostgreSQL", 5.0)
             finally:
                 await admin(postgres, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-        print("Email")
-        await email(tmp, email_count, arguments.email_connections)
-        print("Telegram headroom")
-        await headroom(tmp, None, headroom_count, arguments.concurrency)
-        print("Telegram rate")
-        await telegram_rate(tmp, None, rate_count, arguments.rate)
+        if "email" in parts:
+            print("Email")
+            await email(tmp, email_count, arguments.email_connections)
+        if "headroom" in parts:
+            print("Telegram headroom")
+            await headroom(tmp, None, headroom_count, arguments.concurrency)
+        if "rate" in parts:
+            print("Telegram rate")
+            await telegram_rate(tmp, None, rate_count, arguments.rate)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report("Peak RSS (MB)", peak, "MB", 300, lower_is_better=True)
 
@@ -374,6 +379,12 @@ if __name__ == "__main__":
     parser.add_argument("--headroom-messages", type=int)
     parser.add_argument("--email-messages", type=int)
     parser.add_argument("--enqueue-rows", type=int)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["enqueue", "email", "headroom", "rate"],
+        help="run only these parts",
+    )
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--email-connections", type=int, default=8)
     asyncio.run(main(parser.parse_args()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,7 +62,10 @@ async def insert_rows(
     statement = insert_.on_conflict_do_nothing(index_elements=["idempotency_key"])
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or [])
-    processors = {name: OUTBOX.c[name].type._cached_bind_processor(dialect) for name in columns}
+    steps = [
+        (name, _bind_step(OUTBOX.c[name].type._cached_bind_processor(dialect), name in _SHARED))
+        for name in order
+    ]
     keys = OUTBOX.c.idempotency_key
     connection = await session.connection()
     inserted = 0
@@ -78,20 +81,49 @@ async def insert_rows(
                 .select_from(OUTBOX)
                 .where(keys.in_([row["idempotency_key"] for row in chunk]))
             )
-        prepared = [
-            tuple(
-                value if (process := processors[name]) is None or value is None else process(value)
-                for name in order
-                for value in (row[name],)
-            )
-            for row in chunk
-        ]
+        prepared = [tuple([step(row[name]) for name, step in steps]) for row in chunk]
         await connection.exec_driver_sql(str(compiled), prepared)
         if dialect.name == "sqlite" and not fresh_keys:
             inserted += await _total_changes(session) - before
         else:
             inserted += len(chunk) - int(existing or 0)
     return inserted
+
+
+# Columns whose values repeat across a batch (one moment, one state, one broadcast): their bind
+# step runs once per distinct value.
+_SHARED = frozenset(
+    {
+        "channel",
+        "state",
+        "send_after",
+        "created_at",
+        "broadcast_id",
+        "template_id",
+        "protect_content",
+        "attempts",
+    }
+    | {"unknown_outcomes"}
+)
+
+
+def _bind_step(process: Callable[[Any], Any] | None, shared: bool) -> Callable[[Any], Any]:
+    if process is None:
+        return lambda value: value
+    if not shared:
+        return lambda value: None if value is None else process(value)
+    memo: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return memo[value]
+        except KeyError:
+            found = memo[value] = process(value)
+            return found
+
+    return remembered
 
 
 async def _total_changes(session: AsyncSession) -> int:
