@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -23,8 +22,6 @@ class KeyMismatchError(Exception):
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    # Take transaction control from the driver so that `_begin_immediate` decides how they start.
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; secure_delete overwrites erased personal data on disk.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -33,14 +30,6 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _begin_immediate(connection: Connection) -> None:
-    # A deferred transaction that reads and then writes can fail at once with "database is
-    # locked" when another writer got there first (SQLite cannot wait without risking a
-    # deadlock). Taking the write lock up front makes concurrent units of work queue on
-    # busy_timeout instead; WAL readers are not blocked by it.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
@@ -53,7 +42,6 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         options.setdefault("pool_timeout", 120)
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 20)

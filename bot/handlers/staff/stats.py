@@ -58,14 +58,15 @@ async def overview(update: Update, context: Context, member: StaffUser, args: li
     """Per region, registrations by status; buttons open each event's tables and chart."""
     t = translation(update, context)
     svc = services(context)
-    async with svc.db.session() as session:
-        if args:
+    if args:
+        async with svc.db.session() as session:
             event = await events.by_code(session, args[0])
-            if event is None:
-                await _send(update, context, t._("No event has the code {code}.").format(code=args[0][:16]))
-                return
-            await _event_stats(update, context, event.id)
+        if event is None:
+            await _send(update, context, t._("No event has the code {code}.").format(code=args[0][:16]))
             return
+        await _event_stats(update, context, event.id)
+        return
+    async with svc.db.session() as session:
         rows = await review.stat_rows(session)
         listed = await events.all_events(session)
     by_region: dict[str, list[review.StatRow]] = {}
