@@ -31,7 +31,7 @@ def sealed_tables() -> list[tuple[Any, Any, list[str]]]:
         attributes = sealed_attributes(mapper)
         if attributes:
             table = mapper.local_table
-            found.append((table, list(table.primary_key)[0], [column for _, column in attributes]))
+            found.append((table, next(iter(table.primary_key)), [column for _, column in attributes]))
     return sorted(found, key=lambda item: item[0].name)
 
 
