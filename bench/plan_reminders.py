@@ -180,7 +180,9 @@ async def drop(admin: str, url: str) -> None:
     await engine.dispose()
 
 
-def run_backend(backend: str, registrants: int, events: int, workdir: Path) -> dict[str, Any]:
+def run_backend(
+    backend: str, registrants: int, events: int, workdir: Path, profile: str | None = None
+) -> dict[str, Any]:
     admin = None
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
@@ -192,7 +194,8 @@ def run_backend(backend: str, registrants: int, events: int, workdir: Path) -> d
         asyncio.run(populate(url, keyring_from_env(), registrants, events))
         setup = time.perf_counter() - started
         child = subprocess.run(
-            [sys.executable, "-m", "bench.plan_reminders", "--plan-only", url],
+            [sys.executable, "-m", "bench.plan_reminders", "--plan-only", url]
+            + (["--profile", f"{profile}.{backend}"] if profile else []),
             capture_output=True,
             text=True,
             check=True,
@@ -212,9 +215,20 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=50)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--plan-only", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the planning tick to FILE")
     args = parser.parse_args()
     if args.plan_only:
-        print(json.dumps(asyncio.run(plan(args.plan_only))))
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+            result = asyncio.run(plan(args.plan_only))
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        else:
+            result = asyncio.run(plan(args.plan_only))
+        print(json.dumps(result))
         return
     os.environ["BENCH_KEYS"] = json.dumps(
         {"k1": base64.b64encode(os.urandom(32)).decode(), "index": base64.b64encode(os.urandom(32)).decode()}
@@ -226,7 +240,7 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as workdir:
         for backend in backends:
-            result = run_backend(backend, args.registrants, args.events, Path(workdir))
+            result = run_backend(backend, args.registrants, args.events, Path(workdir), args.profile)
             results[backend] = result
             print(
                 f"{backend:<9} queued {result['queued']:>7} rows in {result['seconds']:6.2f} s "
