@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
+import time
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -46,3 +49,42 @@ async def test_one_leader_and_takeover_on_postgres(postgres_url: str | None) -> 
         await first.stop()
         await second_engine.dispose()
         await first_engine.dispose()
+
+
+async def _line(process: asyncio.subprocess.Process, timeout: float) -> str:
+    assert process.stdout is not None
+    async with asyncio.timeout(timeout):
+        return (await process.stdout.readline()).decode().strip()
+
+
+async def _spawn(url: str, lock_id: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.leader_process", url, "--retry", "0.2", "--lock-id", str(lock_id),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert await _line(process, 20) == "started"
+    return process
+
+
+async def test_takeover_when_the_leader_process_is_killed(postgres_url: str | None) -> None:
+    """Two real processes; SIGKILL the leader; the other leads within a few seconds (retry 0.2 s here)."""
+    if postgres_url is None:
+        pytest.skip("LIAISON_TEST_POSTGRES_URL is not set")
+    lock_id = 4343
+    first = await _spawn(postgres_url, lock_id)
+    second: asyncio.subprocess.Process | None = None
+    try:
+        assert await _line(first, 10) == "leading"
+        second = await _spawn(postgres_url, lock_id)
+        with pytest.raises(TimeoutError):  # the lock is held: the second only follows
+            await _line(second, 1.0)
+        first.send_signal(signal.SIGKILL)  # no unlock, no goodbye: the server sees the socket close
+        await first.wait()
+        killed_at = time.monotonic()
+        assert await _line(second, 5.0) == "leading"
+        assert time.monotonic() - killed_at < 5.0
+    finally:
+        for process in (first, second):
+            if process is not None and process.returncode is None:
+                process.kill()
+                await process.wait()
