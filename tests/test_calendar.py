@@ -6,14 +6,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 from icalendar import Calendar
 
 from bot.cli.calendar import SpecError, parse_spec, read_specs, region_feed
 from bot.sandbox.driver import SandboxPerson
+from bot.sandbox.server import SandboxServer
 from bot.services import Services
 from scheduler import change_notices, digests, ics, invitations
 from scheduler.clock import ManualClock
+from scheduler.delivery import delivery
 from storage.db import Database
 from storage.models import StaffRole
 from storage.repositories import calendar, staff
@@ -232,3 +235,50 @@ async def test_calendar_button_sends_ics_and_mute_toggles(
     assert "снова" in ((await person.next_reply()).text or "")
     async with services.db.session() as session:
         assert not await calendar.is_muted(session, event.id, olga.person.id)
+
+
+async def test_region_feed_is_served_over_http(
+    database: Database, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    """The bot's own HTTP endpoint (the delivery engine's) serves GET /calendar/<region>.ics."""
+    services = make_services(settings_for_tests(tmp_path, http_port=0), database, ManualClock(NOW))
+    async with services.db.session() as session:
+        await an_event(
+            session,
+            now=NOW,
+            starts_at=NOW + timedelta(days=10),
+            titles={"en": "Africa briefing", "fr": "Briefing Afrique"},
+        )
+        await an_event(
+            session,
+            now=NOW,
+            starts_at=NOW + timedelta(days=12),
+            region="global",
+            titles={"en": "World briefing"},
+        )
+        await an_event(
+            session,
+            now=NOW,
+            starts_at=NOW + timedelta(days=14),
+            region="europe_north_america",
+            titles={"en": "Europe briefing"},
+        )
+    running = RunningBot(sandbox, services)
+    await running.start()
+    try:
+        assert running.app is not None
+        http = delivery(running.app).http
+        assert http is not None and http.address is not None
+        async with aiohttp.ClientSession() as client:
+            async with client.get(f"{http.address}/calendar/africa.ics?lang=fr") as answer:
+                assert answer.status == 200
+                assert answer.content_type == "text/calendar"
+                feed = Calendar.from_ical(await answer.read())
+            async with client.get(f"{http.address}/calendar/atlantis.ics") as missing:
+                assert missing.status == 404
+    finally:
+        await running.stop()
+    summaries = sorted(str(event["summary"]) for event in feed.walk("VEVENT"))
+    assert summaries == ["Briefing Afrique", "World briefing"]
+    assert all("meet.example/join" not in event.to_ical().decode() for event in feed.walk("VEVENT"))
+    assert {str(tz["tzid"]) for tz in feed.walk("VTIMEZONE")} == {"Africa/Nairobi"}
