@@ -38,7 +38,10 @@ def odt() -> bytes:
             "application/vnd.oasis.opendocument.text",
             compress_type=zipfile.ZIP_STORED,
         )
-        archive.writestr("content.xml", "<office:document-content/>")
+        # A fixed time, so two calls give the same bytes (writestr with a name stamps the current time).
+        archive.writestr(
+            zipfile.ZipInfo("content.xml", date_time=(2026, 1, 1, 0, 0, 0)), "<office:document-content/>"
+        )
     return buffer.getvalue()
 
 
