@@ -63,6 +63,8 @@ PRICING_TOLERANCE = 1e-7
 """A found panel improves the dual only if it beats the current bound by more than this."""
 FIX_THRESHOLD = 1e-6
 """Simplex dual weights above this mark a type whose probability is fixed at the stage's optimum."""
+FEASIBLE_SOLUTION = 2
+"""HiGHS's solution status for "a feasible point is known"."""
 RELAX_STEP = 1e-6
 """When rounding makes the fixed probabilities jointly unreachable, they are lowered by this much."""
 
@@ -80,12 +82,18 @@ class PanelOracle:
         ]
         self.highs = panel_model(self.sizes, problem.seats, rows)
         self.highs.setOptionValue("mip_improving_solution_save", True)
+        self.deadline: float | None = None
+        self.proven = True
 
     def best(self, weights: Sequence[float]) -> tuple[Profile, float]:
+        """The best panel; after the deadline, the best found so far (then `proven` is False)."""
         set_objective(self.highs, weights, maximize=True)
+        if self.deadline is not None:
+            self.highs.setOptionValue("time_limit", max(0.5, self.deadline - time.monotonic()))
         status = solve(self.highs)
-        if status != OPTIMAL:
-            raise SolverError(f"the pricing ILP ended with {status.name}")
+        self.proven = status == OPTIMAL
+        if not self.proven and self.highs.getInfo().primal_solution_status != FEASIBLE_SOLUTION:
+            raise SolverError(f"the pricing ILP ended with {status.name} and no panel")
         profile = tuple(round(v) for v in column_values(self.highs))
         return profile, self.value(weights, profile)
 
@@ -139,6 +147,8 @@ def _initial_profiles(
         # One panel holding as many not-yet-covered applicants as possible; none means none can be.
         profile, value = oracle.best([0.0 if c else 1.0 / n for c, n in zip(covered, sizes, strict=True)])
         if value <= 0.5 / max(sizes):
+            if not oracle.proven:
+                return list(found), []  # out of time: nothing is known to be impossible
             break
         found.setdefault(profile, None)
         for t, count in enumerate(profile):
@@ -235,6 +245,7 @@ def leximin_distribution(
     types = TypeSpace.of(problem)
     sizes = types.sizes
     oracle = PanelOracle(types, problem)
+    oracle.deadline = deadline
     if solve(oracle.highs) != OPTIMAL:
         raise InfeasibleQuotasError("no panel meets the quotas")
     run = LeximinRun()
@@ -270,7 +281,7 @@ def leximin_distribution(
                 logger.debug("pricing %d: bound %.6f objective %.6f", run.pricing_calls, bound, objective)
             per_member = [w / n for w, n in zip(weights, sizes, strict=True)]
             profile, value = oracle.best(per_member)
-            timed_out = deadline is not None and time.monotonic() > deadline
+            timed_out = not oracle.proven or (deadline is not None and time.monotonic() > deadline)
             if value > bound + PRICING_TOLERANCE and profile not in known and not timed_out:
                 for found in [profile, *oracle.runners_up()]:
                     if found not in known and oracle.value(per_member, found) > bound + PRICING_TOLERANCE:
@@ -278,7 +289,7 @@ def leximin_distribution(
                         profiles.append(found)
                         stage.add(found)
                 continue
-            if timed_out and value > bound + PRICING_TOLERANCE:
+            if not oracle.proven or (timed_out and value > bound + PRICING_TOLERANCE):
                 run.complete = False
                 break
             level = max(0.0, objective)
