@@ -97,6 +97,9 @@ class DeliveryEngine:
     workers: OutboxWorkers | None = None
     http: DeliveryHttp | None = None
     _ticking: asyncio.Task[None] | None = None
+    # Progress messages are edited by the ticker and by a cancel; one at a time, so a stale
+    # "sending" edit can never land after the "cancelled" one.
+    progress_edits: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def wake(self) -> None:
         if self.workers is not None:

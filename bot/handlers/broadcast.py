@@ -463,13 +463,17 @@ async def cancel_broadcast(update: Update, context: Context) -> None:
         return
     svc = services(context)
     t = translation(update, context)
-    async with svc.db.session() as session:
-        await outbox_repository.cancel_broadcast(session, broadcast_id, now=svc.clock())
-        progress = await outbox_repository.broadcast_progress(session, broadcast_id)
-    delivery(context.application).cancelled(broadcast_id)
-    await query.answer(t._("Broadcast cancelled."))
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_text(progress_text(t, progress, None, state=BroadcastState.CANCELLED.value))
+    engine = delivery(context.application)
+    async with engine.progress_edits:
+        async with svc.db.session() as session:
+            await outbox_repository.cancel_broadcast(session, broadcast_id, now=svc.clock())
+            progress = await outbox_repository.broadcast_progress(session, broadcast_id)
+        engine.cancelled(broadcast_id)
+        await query.answer(t._("Broadcast cancelled."))
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_text(
+                progress_text(t, progress, None, state=BroadcastState.CANCELLED.value)
+            )
 
 
 async def cancel_dialog(update: Update, context: Context) -> int:
@@ -496,6 +500,10 @@ def progress_ticker(app: Application) -> Any:  # type: ignore[type-arg]
     rates: dict[uuid.UUID, tuple[float, int]] = {}
 
     async def tick(engine: DeliveryEngine) -> None:
+        async with engine.progress_edits:
+            await edit_progress(engine)
+
+    async def edit_progress(engine: DeliveryEngine) -> None:
         updates: list[tuple[Broadcast, BroadcastProgress, float | None]] = []
         async with engine.db.session() as session:
             for broadcast in await outbox_repository.active_broadcasts(session):
