@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 REDACTED = "[redacted]"
 
@@ -45,9 +46,26 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time of each record, not the one at set-up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        return None
+
+
 def configure_logging(level: str = "INFO", stream: object | None = None) -> logging.Handler:
     """Route all logging through one redacting handler; quiet the libraries that log requests."""
-    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    handler: logging.Handler = (
+        logging.StreamHandler(stream) if stream is not None else _CurrentStderrHandler()  # type: ignore[call-overload]
+    )
     handler.setFormatter(
         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
