@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import os
 import re
-import struct
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -91,8 +90,8 @@ def field_aad(table: str, column: str, row_id: object) -> bytes:
     row_text = str(row_id)
     if not row_text:
         raise ValueError("row id must not be empty")
-    parts = [_FIELD_AAD_LABEL] + [part.encode("utf-8") for part in (table, column, row_text)]
-    return b"".join(struct.pack(">I", len(part)) + part for part in parts)
+    encoded = (_FIELD_AAD_LABEL, table.encode("utf-8"), column.encode("utf-8"), row_text.encode("utf-8"))
+    return b"".join(len(part).to_bytes(4, "big") + part for part in encoded)
 
 
 class Keyring:
@@ -117,6 +116,9 @@ class Keyring:
         self._keys = keys
         self._by_id = {key.key_id: key for key in keys}
         self._index_key = index_key
+        # One cipher object per key: building AESGCM costs as much as sealing a short value.
+        self._ciphers = {key.key_id: AESGCM(key.secret) for key in keys}
+        self._active_header = _envelope.header(keys[-1].key_id)
 
     @property
     def active_key_id(self) -> str:
@@ -132,8 +134,7 @@ class Keyring:
         """Encrypt `plaintext` under the active key with a fresh random nonce."""
         active = self._keys[-1]
         nonce = os.urandom(NONCE_SIZE)
-        header = _envelope.header(active.key_id)
-        ciphertext = AESGCM(active.secret).encrypt(nonce, plaintext, header + aad)
+        ciphertext = self._ciphers[active.key_id].encrypt(nonce, plaintext, self._active_header + aad)
         return _envelope.pack(active.key_id, nonce, ciphertext)
 
     def open(self, envelope: bytes, aad: bytes) -> bytes:
@@ -144,7 +145,7 @@ class Keyring:
             raise UnknownKeyError(key_id)
         try:
             # The header is authenticated too, so its version and key id cannot be altered.
-            return AESGCM(key.secret).decrypt(nonce, ciphertext, _envelope.header(key_id) + aad)
+            return self._ciphers[key_id].decrypt(nonce, ciphertext, _envelope.header(key_id) + aad)
         except InvalidTag:
             raise DecryptionError(
                 f"a value sealed with key {key_id!r} failed authentication: the key is wrong, the value "
