@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ApplicationHandlerStop, TypeHandler
+from telegram.warnings import PTBUserWarning
 
 from bot import errors
 from bot.handlers import (
@@ -102,6 +104,9 @@ def build_application(
     **builder_options: Any,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-start Application: services in `bot_data`, every feature's handlers installed."""
+    # Dialogs track button presses per chat and user on purpose (each button's data names its
+    # step), so PTB's advice to track them per message does not apply; keep it off the terminal.
+    warnings.filterwarnings("ignore", message=r"If 'per_message=False'", category=PTBUserWarning)
     settings = services.settings
     token = settings.bot_token.get_secret_value() if settings.bot_token else SANDBOX_TOKEN
     builder = (
