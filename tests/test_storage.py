@@ -13,7 +13,7 @@ from storage.crypto.keyring import DataKey, DecryptionError, Keyring
 from storage.db import Database, KeyMismatchError
 from storage.key_rotation import reseal_all, rotation_in_progress
 from storage.migrate import downgrade, upgrade
-from storage.models import AuditEntry, Channel, ChannelAddress, Person
+from storage.models import AuditEntry, Base, Channel, ChannelAddress, Person
 from storage.repositories import audit, people
 from storage.sealed import Envelope, PlaintextWriteError
 
@@ -242,10 +242,21 @@ async def test_deleting_a_person_cascades_to_addresses(database: Database) -> No
 
 
 def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    import sqlite3
+
+    path = tmp_path / "m.db"
+    url = f"sqlite+aiosqlite:///{path}"
+
+    def tables() -> set[str]:
+        with sqlite3.connect(path) as connection:
+            return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
     upgrade(url)
+    assert {"people", "outbox", "events", "report_cases"} <= tables()
     downgrade(url, "base")
+    assert tables() <= {"alembic_version"}
     upgrade(url)
+    assert set(Base.metadata.tables) <= tables()
 
 
 async def test_migrations_on_postgres_go_down_and_up_again(postgres_url: str | None) -> None:
