@@ -178,17 +178,28 @@ async def choose_kind(update: Update, context: Context) -> int:
     return WHAT
 
 
-async def got_what(update: Update, context: Context) -> int:
+async def _typed_answer(update: Update, context: Context, limit: int, step: int) -> tuple[Draft, str] | int:
+    """The draft and the cleaned answer; or, when the draft is gone or the answer is unusable,
+    the state to return (the person has been told what to do)."""
     draft = _draft(update, context)
     if draft is None:
         return await _lost(update, context)
     assert update.effective_message is not None
-    value, problem = clean_text(update.effective_message.text, MAX_WHAT)
+    value, problem = clean_text(update.effective_message.text, limit)
     if value is None:
-        await _too_long(update, context, MAX_WHAT) if problem == "too_long" else await _ask_text(
-            update, context
-        )
-        return WHAT
+        if problem == "too_long":
+            await _too_long(update, context, limit)
+        else:
+            await _ask_text(update, context)
+        return step
+    return draft, value
+
+
+async def got_what(update: Update, context: Context) -> int:
+    answer = await _typed_answer(update, context, MAX_WHAT, WHAT)
+    if isinstance(answer, int):
+        return answer
+    draft, value = answer
     draft.what = value
     t = translation(update, context)
     await say(update, context, t._("When did it happen? A date or a rough time is enough."))
@@ -196,16 +207,10 @@ async def got_what(update: Update, context: Context) -> int:
 
 
 async def got_when(update: Update, context: Context) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await _lost(update, context)
-    assert update.effective_message is not None
-    value, problem = clean_text(update.effective_message.text, MAX_WHEN)
-    if value is None:
-        await _too_long(update, context, MAX_WHEN) if problem == "too_long" else await _ask_text(
-            update, context
-        )
-        return WHEN
+    answer = await _typed_answer(update, context, MAX_WHEN, WHEN)
+    if isinstance(answer, int):
+        return answer
+    draft, value = answer
     draft.when = value
     t = translation(update, context)
     await say(update, context, t._("In which country did it happen? Type its name."))
@@ -224,16 +229,10 @@ def _country_matches(query: str, language: str) -> list[tuple[str, str]]:
 
 
 async def got_where(update: Update, context: Context) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await _lost(update, context)
-    assert update.effective_message is not None
-    value, problem = clean_text(update.effective_message.text, MAX_WHERE)
-    if value is None:
-        await _too_long(update, context, MAX_WHERE) if problem == "too_long" else await _ask_text(
-            update, context
-        )
-        return WHERE
+    answer = await _typed_answer(update, context, MAX_WHERE, WHERE)
+    if isinstance(answer, int):
+        return answer
+    draft, value = answer
     t = translation(update, context)
     draft.where = value
     matches = _country_matches(value, t.language)
@@ -272,16 +271,10 @@ async def _ask_who(update: Update, context: Context) -> int:
 
 
 async def got_who(update: Update, context: Context) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await _lost(update, context)
-    assert update.effective_message is not None
-    value, problem = clean_text(update.effective_message.text, MAX_WHO)
-    if value is None:
-        await _too_long(update, context, MAX_WHO) if problem == "too_long" else await _ask_text(
-            update, context
-        )
-        return WHO
+    answer = await _typed_answer(update, context, MAX_WHO, WHO)
+    if isinstance(answer, int):
+        return answer
+    draft, value = answer
     draft.who = value
     t = translation(update, context)
     await say(
