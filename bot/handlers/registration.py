@@ -31,6 +31,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.domain import eligibility
 from bot.domain.registration_texts import KIND_CHOICES, KIND_LABELS, event_title
+from bot.handlers.answered import mark_answered, refuse_stale_press
 from bot.handlers.events import (
     REGISTER_PREFIX,
     chat_id,
@@ -114,18 +115,6 @@ async def _send(update: Update, context: Context, text: str, rows: list[list[Inl
     await context.bot.send_message(
         chat_id(update), text, reply_markup=InlineKeyboardMarkup(rows) if rows else None
     )
-
-
-async def _mark(update: Update, choice: str) -> None:
-    """Show the answer under the question and take its buttons away, so it reads as a record."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    text = getattr(query.message, "text", None)
-    if text:
-        await query.edit_message_text(f"{text}\n\n✓ {choice}")
-    else:
-        await query.edit_message_reply_markup(None)
 
 
 def categories_of(person: Person) -> registrations.Categories:
@@ -228,7 +217,7 @@ async def consent_pressed(update: Update, context: Context) -> object:
         return await _lost(update, context)
     _, value = _pressed(update)
     if value != "yes":
-        await _mark(update, t._("No, I do not agree"))
+        await mark_answered(update, t._("No, I do not agree"))
         d.clear()
         await _send(
             update,
@@ -253,7 +242,7 @@ async def consent_pressed(update: Update, context: Context) -> object:
             text_version=f"{CONSENT_TEXT_VERSION}:{t.language}",
             now=svc.clock(),
         )
-    await _mark(update, t._("Yes, I agree"))
+    await mark_answered(update, t._("Yes, I agree"))
     return await _ask_kind(update, context)
 
 
@@ -369,14 +358,14 @@ async def kind_pressed(update: Update, context: Context) -> object:
         return await _lost(update, context)
     _, value = _pressed(update)
     if value == "cancel":
-        await _mark(update, t._("Cancel"))
+        await mark_answered(update, t._("Cancel"))
         return await _stop(update, context)
     if value not in d.get("offered", []):
         assert update.callback_query is not None
         await update.callback_query.answer()
         return KIND
     kind = RegistrationKind(value)
-    await _mark(update, t._(KIND_CHOICES[kind]))
+    await mark_answered(update, t._(KIND_CHOICES[kind]))
     d["kind"] = kind.value
     if kind is RegistrationKind.FLOOR:
         d["question"] = 0
@@ -413,7 +402,7 @@ async def criterion_pressed(update: Update, context: Context) -> object:
     index = int(d.get("question", 0))
     if step != f"c{index + 1}" or value not in ("yes", "no"):
         return await stale_press(update, context)
-    await _mark(update, t._("Yes, I do") if value == "yes" else t._("No, I do not"))
+    await mark_answered(update, t._("Yes, I do") if value == "yes" else t._("No, I do not"))
     if value == "no":
         d["step"] = OFFER
         observing = RegistrationKind.OBSERVER.value in eligibility_kinds(d)
@@ -456,10 +445,10 @@ async def offer_pressed(update: Update, context: Context) -> object:
         return await _lost(update, context)
     _, value = _pressed(update)
     if value == "yes":
-        await _mark(update, t._("Yes, observe instead"))
+        await mark_answered(update, t._("Yes, observe instead"))
         d["kind"] = RegistrationKind.OBSERVER.value
         return await _record(update, context)
-    await _mark(update, t._("No, thank you"))
+    await mark_answered(update, t._("No, thank you"))
     return await _stop(update, context)
 
 
@@ -596,10 +585,7 @@ async def in_the_middle(update: Update, context: Context) -> object:
 
 
 async def stale_press(update: Update, context: Context) -> object:
-    """A tap on a question already answered (a double tap, or an old message): nothing happens twice."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer(_t(update, context)._("That question was already answered."))
+    await refuse_stale_press(update, _t(update, context))
     return None
 
 

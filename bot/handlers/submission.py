@@ -24,6 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.domain import documents
+from bot.handlers.answered import mark_answered, refuse_stale_press
 from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation
 from bot.i18n import N_, Translation, language_name
 from bot.reference import validation
@@ -69,17 +70,6 @@ async def _send(update: Update, context: Context, text: str, rows: list[list[Inl
     await context.bot.send_message(
         chat_id(update), text, reply_markup=InlineKeyboardMarkup(rows) if rows else None
     )
-
-
-async def _mark(update: Update, choice: str) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    text = getattr(query.message, "text", None)
-    if text:
-        await query.edit_message_text(f"{text}\n\n✓ {choice}")
-    else:
-        await query.edit_message_reply_markup(None)
 
 
 def _value(update: Update, step: str) -> str | None:
@@ -149,7 +139,7 @@ async def language_pressed(update: Update, context: Context) -> object:
     value = _value(update, LANGUAGE)
     if value not in (*LANGUAGES, OTHER_LANGUAGE):
         return await stale_press(update, context)
-    await _mark(update, t._("Another language") if value == OTHER_LANGUAGE else language_name(value))
+    await mark_answered(update, t._("Another language") if value == OTHER_LANGUAGE else language_name(value))
     d = draft(context)
     d["language"] = value
     d["step"] = PUBLISH
@@ -175,7 +165,7 @@ async def publish_pressed(update: Update, context: Context) -> object:
         return await stale_press(update, context)
     d = draft(context)
     if value == "no":
-        await _mark(update, t._("No, do not publish it"))
+        await mark_answered(update, t._("No, do not publish it"))
         d.clear()
         await _send(
             update,
@@ -186,7 +176,7 @@ async def publish_pressed(update: Update, context: Context) -> object:
             [],
         )
         return END
-    await _mark(update, t._("Yes, publish it"))
+    await mark_answered(update, t._("Yes, publish it"))
     d["consent"] = DISCLAIMER_VERSION
     d["step"] = CONTENT
     await _send(
@@ -337,9 +327,7 @@ async def in_the_middle(update: Update, context: Context) -> object:
 
 
 async def stale_press(update: Update, context: Context) -> object:
-    query = update.callback_query
-    assert query is not None
-    await query.answer(_t(update, context)._("That question was already answered."))
+    await refuse_stale_press(update, _t(update, context))
     return None
 
 

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.handlers import language
+from bot.handlers.answered import mark_answered, refuse_stale_press
 from bot.handlers.onboarding import email
 from bot.handlers.onboarding.questions import (
     AGE_GROUPS,
@@ -46,19 +47,6 @@ def _step_of(update: Update) -> Step:
     query = update.callback_query
     assert query is not None and query.data is not None
     return Step(query.data.split(":", 2)[1])
-
-
-async def _mark(update: Update, choice: str) -> None:
-    """Show the chosen answer under the question and take its buttons away, so it reads as a record."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    message = query.message
-    text = getattr(message, "text", None)
-    if text:
-        await query.edit_message_text(f"{text}\n\n✓ {choice}")
-    else:
-        await query.edit_message_reply_markup(None)
 
 
 def _consent_version(t: Translation) -> str:
@@ -117,7 +105,7 @@ async def intro_pressed(update: Update, context: Context) -> object:
 async def consent_pressed(update: Update, context: Context) -> object:
     step, value = _step_of(update), pressed_value(update)
     if value == "back":
-        await _mark(update, translation(update, context)._("◀ Back"))
+        await mark_answered(update, translation(update, context)._("◀ Back"))
         return await enter(preceding(step), update, context)
     t = translation(update, context)
     granted = value == "yes"
@@ -155,7 +143,7 @@ async def consent_pressed(update: Update, context: Context) -> object:
         else:
             pending[:] = [entry for entry in pending if entry[0] != CONSENT_STEPS[step]]
             pending.append([CONSENT_STEPS[step], now.isoformat(), _consent_version(t)])
-    await _mark(update, t._("Yes, I agree") if granted else t._("No, I do not agree"))
+    await mark_answered(update, t._("Yes, I agree") if granted else t._("No, I do not agree"))
     if step is Step.CONSENT_PUBLIC and person is None:
         d.clear()
         await send(
@@ -175,14 +163,14 @@ async def stakeholder_pressed(update: Update, context: Context) -> object:
     value = pressed_value(update)
     t = translation(update, context)
     if value == "back":
-        await _mark(update, t._("◀ Back"))
+        await mark_answered(update, t._("◀ Back"))
         return await _back(Step.STAKEHOLDER, update, context)
     kind = stakeholders.parse(value)
     if kind is None:
         await update.callback_query.answer()  # type: ignore[union-attr]
         return Step.STAKEHOLDER
     await _save(update, context, stakeholder_type=kind.value)
-    await _mark(update, t._(stakeholders.LABELS[kind]))
+    await mark_answered(update, t._(stakeholders.LABELS[kind]))
     return await next_after(Step.STAKEHOLDER, update, context)
 
 
@@ -190,15 +178,15 @@ async def country_pressed(update: Update, context: Context) -> object:
     value = pressed_value(update)
     t = translation(update, context)
     if value == "back":
-        await _mark(update, t._("◀ Back"))
+        await mark_answered(update, t._("◀ Back"))
         return await _back(Step.COUNTRY, update, context)
     if value == "retry":
-        await _mark(update, t._("None of these"))
+        await mark_answered(update, t._("None of these"))
         return await enter(Step.COUNTRY, update, context)
     if countries.country(value) is None:
         await update.callback_query.answer()  # type: ignore[union-attr]
         return Step.COUNTRY
-    await _mark(update, countries.country_name(value, t.language))
+    await mark_answered(update, countries.country_name(value, t.language))
     return await _country_chosen(value, update, context)
 
 
@@ -224,7 +212,7 @@ async def nav_pressed(update: Update, context: Context) -> object:
     """Back and Skip under a question answered by typing (organisation, city, email address)."""
     step, value = _step_of(update), pressed_value(update)
     t = translation(update, context)
-    await _mark(update, t._("◀ Back") if value == "back" else t._("Skip"))
+    await mark_answered(update, t._("◀ Back") if value == "back" else t._("Skip"))
     if value == "back":
         return await _back(step, update, context)
     return await next_after(step, update, context)
@@ -234,10 +222,10 @@ async def time_zone_pressed(update: Update, context: Context) -> object:
     value = pressed_value(update)
     t = translation(update, context)
     if value == "back":
-        await _mark(update, t._("◀ Back"))
+        await mark_answered(update, t._("◀ Back"))
         return await _back(Step.TIME_ZONE, update, context)
     if value == "skip":
-        await _mark(update, t._("Skip"))
+        await mark_answered(update, t._("Skip"))
         return await next_after(Step.TIME_ZONE, update, context)
     zones: list[str] = draft(context).get("zones") or []
     if not value.isdigit() or int(value) >= len(zones) or not countries.is_time_zone(zones[int(value)]):
@@ -245,7 +233,7 @@ async def time_zone_pressed(update: Update, context: Context) -> object:
         return Step.TIME_ZONE
     zone = zones[int(value)]
     await _save(update, context, time_zone=zone)
-    await _mark(update, countries.time_zone_label(zone, t.language, services(context).clock()))
+    await mark_answered(update, countries.time_zone_label(zone, t.language, services(context).clock()))
     return await next_after(Step.TIME_ZONE, update, context)
 
 
@@ -253,10 +241,10 @@ async def balance_pressed(update: Update, context: Context) -> object:
     step, value = _step_of(update), pressed_value(update)
     t = translation(update, context)
     if value == "back":
-        await _mark(update, t._("◀ Back"))
+        await mark_answered(update, t._("◀ Back"))
         return await _back(step, update, context)
     if value == "skip":
-        await _mark(update, t._("Skip these questions"))
+        await mark_answered(update, t._("Skip these questions"))
         return await enter(Step.PROFILE if editing(context) else Step.REGIONS, update, context)
     allowed = {Step.GENDER: GENDERS, Step.AGE: AGE_GROUPS, Step.MIGRANT_LED: MIGRANT_LED}[step]
     if value not in allowed:
@@ -267,7 +255,7 @@ async def balance_pressed(update: Update, context: Context) -> object:
         person = await find_person(session, update, context)
         assert person is not None
         await profiles.set_balance(session, person.id, BALANCE_STEPS[step], value, now=svc.clock())
-    await _mark(update, balance_labels(t)[value])
+    await mark_answered(update, balance_labels(t)[value])
     return await next_after(step, update, context)
 
 
@@ -279,7 +267,7 @@ async def toggle_pressed(update: Update, context: Context) -> object:
     query = update.callback_query
     assert query is not None
     if value == "back":
-        await _mark(update, t._("◀ Back"))
+        await mark_answered(update, t._("◀ Back"))
         return await _back(step, update, context)
     if value.startswith("t_"):
         chosen = set(d.get(kind) or [])
@@ -296,7 +284,7 @@ async def toggle_pressed(update: Update, context: Context) -> object:
         person = await find_person(session, update, context)
         assert person is not None
         await profiles.set_subscriptions(session, person.id, kind, set(d.get(kind) or []), now=svc.clock())
-    await _mark(update, t._("Done"))
+    await mark_answered(update, t._("Done"))
     return await next_after(step, update, context)
 
 
@@ -310,14 +298,14 @@ async def profile_pressed(update: Update, context: Context) -> object:
     value = pressed_value(update)
     t = translation(update, context)
     if value == "done":
-        await _mark(update, t._("Done"))
+        await mark_answered(update, t._("Done"))
         return ConversationHandler.END
     try:
         step = Step(value)
     except ValueError:
         await update.callback_query.answer()  # type: ignore[union-attr]
         return Step.PROFILE
-    await _mark(update, t._("Change"))
+    await mark_answered(update, t._("Change"))
     draft(context)["mode"] = "edit"
     return await enter(step, update, context)
 
@@ -399,10 +387,7 @@ def _current(context: Context) -> Step:
 
 async def stale_press(update: Update, context: Context) -> None:
     """A second tap on a button of a question already answered: nothing is recorded again."""
-    query = update.callback_query
-    assert query is not None
-    t = translation(update, context)
-    await query.answer(t._("That question was already answered."))
+    await refuse_stale_press(update, translation(update, context))
 
 
 async def cancel(update: Update, context: Context) -> object:
