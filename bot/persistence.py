@@ -122,7 +122,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         await self._store(CONVERSATION, name, json.dumps(list(key)), new_state)
 
     async def forget_person(self, user_id: int) -> None:
-        """Erase every dialog row of one person (used by /forget)."""
+        """Erase every dialog row of one person (used by /forget), found by index, not by opening rows."""
         await self.flush()  # a write still on its way must not bring the rows back afterwards
 
         def theirs(key: Key) -> bool:
@@ -130,15 +130,22 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             found = json.loads(owner) if kind == CONVERSATION else int(owner)
             return bool(found == user_id or (isinstance(found, list) and user_id in found))
 
+        keys = {key for cache in (self._pending, self._written) for key in cache if theirs(key)}
         for cache in (self._pending, self._written):
-            for key in [key for key in cache if theirs(key)]:
+            for key in keys & cache.keys():
                 del cache[key]
         async with self._db.session() as session:
-            rows = await session.scalars(select(DialogState))
-            for row in rows:
-                owner = json.loads(row.owner) if row.kind == CONVERSATION else int(row.owner)
-                if owner == user_id or (isinstance(owner, list) and user_id in owner):
-                    await session.delete(row)
+            # Dialogs run in private chats, keyed (chat, user) or (user,); a dialog no longer in the
+            # code may still have rows, so every conversation name in the table is covered.
+            names = await session.scalars(
+                select(DialogState.name).where(DialogState.kind == CONVERSATION).distinct()
+            )
+            for name in names:
+                keys |= {(CONVERSATION, name, json.dumps(owner)) for owner in ([user_id, user_id], [user_id])}
+            keys.add((USER_DATA, "", str(user_id)))
+            await session.execute(
+                delete(DialogState).where(DialogState.owner_index.in_([self._index(*key) for key in keys]))
+            )
 
     # Chat data, bot data and callback data are not persisted (store_data says so).
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
