@@ -15,7 +15,6 @@ written to `registrations` before the bot answers; the unique slot makes a doubl
 from __future__ import annotations
 
 import uuid
-import warnings
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -27,7 +26,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.domain import eligibility
 from bot.domain.registration_texts import KIND_CHOICES, KIND_LABELS, event_title
@@ -592,33 +590,29 @@ async def stale_press(update: Update, context: Context) -> object:
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     typed = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     other_commands = filters.COMMAND & ~filters.Regex(r"^/(help|cancel)\b")
-    with warnings.catch_warnings():
-        # Callback queries are tracked per chat and user, not per message, on purpose: the step in
-        # the button's data tells a stale tap from a current one.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("start", from_link, filters.Regex(DEEP_LINK) & filters.ChatType.PRIVATE),
-                CallbackQueryHandler(from_button, pattern=f"^{REGISTER_PREFIX}"),
-                CallbackQueryHandler(from_change, pattern=f"^{CHANGE_PREFIX}"),
-            ],
-            states={
-                CONSENT: [CallbackQueryHandler(consent_pressed, pattern=f"^{PREFIX}:{CONSENT}:")],
-                KIND: [CallbackQueryHandler(kind_pressed, pattern=f"^{PREFIX}:{KIND}:")],
-                CRITERIA: [CallbackQueryHandler(criterion_pressed, pattern=rf"^{PREFIX}:c\d:")],
-                OFFER: [CallbackQueryHandler(offer_pressed, pattern=f"^{PREFIX}:obs:")],
-                MOTIVATION: [MessageHandler(typed, motivation_typed)],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(stale_press, pattern=f"^{PREFIX}:"),
-                MessageHandler(filters.UpdateType.MESSAGE & other_commands, in_the_middle),
-                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, unexpected),
-            ],
-            allow_reentry=True,
-            name=NAME,
-            persistent=True,
-        )
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("start", from_link, filters.Regex(DEEP_LINK) & filters.ChatType.PRIVATE),
+            CallbackQueryHandler(from_button, pattern=f"^{REGISTER_PREFIX}"),
+            CallbackQueryHandler(from_change, pattern=f"^{CHANGE_PREFIX}"),
+        ],
+        states={
+            CONSENT: [CallbackQueryHandler(consent_pressed, pattern=f"^{PREFIX}:{CONSENT}:")],
+            KIND: [CallbackQueryHandler(kind_pressed, pattern=f"^{PREFIX}:{KIND}:")],
+            CRITERIA: [CallbackQueryHandler(criterion_pressed, pattern=rf"^{PREFIX}:c\d:")],
+            OFFER: [CallbackQueryHandler(offer_pressed, pattern=f"^{PREFIX}:obs:")],
+            MOTIVATION: [MessageHandler(typed, motivation_typed)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(stale_press, pattern=f"^{PREFIX}:"),
+            MessageHandler(filters.UpdateType.MESSAGE & other_commands, in_the_middle),
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, unexpected),
+        ],
+        allow_reentry=True,
+        name=NAME,
+        persistent=True,
+    )
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]

@@ -8,7 +8,6 @@ database (sealed) and never sits in the persisted draft. Only PDF, DOCX and ODT 
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,7 +20,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.domain import documents
 from bot.handlers.answered import mark_answered, refuse_stale_press
@@ -334,29 +332,27 @@ async def stale_press(update: Update, context: Context) -> object:
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     typed = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     other_commands = filters.COMMAND & ~filters.Regex(r"^/(help|cancel)\b")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("submit", start, filters.ChatType.PRIVATE)],
-            states={
-                TITLE: [MessageHandler(typed, title_typed)],
-                LANGUAGE: [CallbackQueryHandler(language_pressed, pattern=f"^{PREFIX}:{LANGUAGE}:")],
-                PUBLISH: [CallbackQueryHandler(publish_pressed, pattern=f"^{PREFIX}:{PUBLISH}:")],
-                CONTENT: [
-                    MessageHandler(typed, text_sent),
-                    MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, document_sent),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(stale_press, pattern=f"^{PREFIX}:"),
-                MessageHandler(filters.UpdateType.MESSAGE & other_commands, in_the_middle),
-                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, unexpected),
+    return ConversationHandler(
+        entry_points=[CommandHandler("submit", start, filters.ChatType.PRIVATE)],
+        states={
+            TITLE: [MessageHandler(typed, title_typed)],
+            LANGUAGE: [CallbackQueryHandler(language_pressed, pattern=f"^{PREFIX}:{LANGUAGE}:")],
+            PUBLISH: [CallbackQueryHandler(publish_pressed, pattern=f"^{PREFIX}:{PUBLISH}:")],
+            CONTENT: [
+                MessageHandler(typed, text_sent),
+                MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, document_sent),
             ],
-            allow_reentry=True,
-            name=NAME,
-            persistent=True,
-        )
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(stale_press, pattern=f"^{PREFIX}:"),
+            MessageHandler(filters.UpdateType.MESSAGE & other_commands, in_the_middle),
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, unexpected),
+        ],
+        allow_reentry=True,
+        name=NAME,
+        persistent=True,
+    )
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]

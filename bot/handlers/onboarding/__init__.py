@@ -8,8 +8,6 @@ persisted (sealed) after every update, so a restart resumes at the same step.
 
 from __future__ import annotations
 
-import warnings
-
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -19,7 +17,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.handlers import mydata
 from bot.handlers.onboarding import answers, email
@@ -66,26 +63,22 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
         states[step] = [_pressed(answers.consent_pressed, step)]
     for step in BALANCE_STEPS:
         states[step] = [_pressed(answers.balance_pressed, step)]
-    with warnings.catch_warnings():
-        # Callback queries are tracked per chat and user, not per message, on purpose: the step
-        # in the button's data tells a stale tap from a current one.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("start", answers.start),
-                CommandHandler("profile", answers.profile_command),
-            ],
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", answers.cancel),
-                CallbackQueryHandler(mydata.forget_confirmed, pattern=f"^{mydata.FORGET_YES}$"),
-                CallbackQueryHandler(answers.stale_press, pattern=f"^{PREFIX}:"),
-                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, answers.unexpected),
-            ],
-            allow_reentry=True,
-            name=NAME,
-            persistent=True,
-        )
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler("start", answers.start),
+            CommandHandler("profile", answers.profile_command),
+        ],
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", answers.cancel),
+            CallbackQueryHandler(mydata.forget_confirmed, pattern=f"^{mydata.FORGET_YES}$"),
+            CallbackQueryHandler(answers.stale_press, pattern=f"^{PREFIX}:"),
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, answers.unexpected),
+        ],
+        allow_reentry=True,
+        name=NAME,
+        persistent=True,
+    )
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]
