@@ -1,5 +1,11 @@
 """Shared fixtures: databases on both backends, keyrings, the Bot API sandbox, SMTP, a running bot."""
 
+import os
+
+# PTB 22 warns on every number-valued duration; opt in to timedeltas as the entry points do.
+# Subprocesses the tests start inherit it.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 from tests.bot_fixtures import bot_services, new_person, running_bot, sandbox
 from tests.database_fixtures import (
     database,

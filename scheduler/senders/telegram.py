@@ -9,13 +9,11 @@ is `unknown` (it may have been delivered).
 from __future__ import annotations
 
 import logging
-import warnings
 from datetime import timedelta
 
 import httpx
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.warnings import PTBDeprecationWarning
 
 from scheduler.outbox import Outcome, OutcomeKind
 from scheduler.rate_limits import TelegramLimiter
@@ -35,10 +33,8 @@ def retry_seconds(value: int | float | timedelta) -> float:
 def classify(error: Exception) -> Outcome:
     """The outcome of a failed Bot API call."""
     if isinstance(error, RetryAfter):
-        with warnings.catch_warnings():
-            # PTB 22 warns that retry_after becomes a timedelta; retry_seconds takes either.
-            warnings.simplefilter("ignore", PTBDeprecationWarning)
-            seconds = retry_seconds(error.retry_after)
+        # A timedelta once PTB_TIMEDELTA is set (the entry points opt in), a number before.
+        seconds = retry_seconds(error.retry_after)
         return Outcome(OutcomeKind.RATE_LIMITED, "retry_after", seconds)
     if isinstance(error, Forbidden):
         return Outcome(OutcomeKind.UNREACHABLE, "blocked")

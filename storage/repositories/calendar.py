@@ -281,7 +281,7 @@ async def subscribers(
         condition = Person.time_zone.in_(named)
         query = query.where(or_(condition, Person.time_zone.is_(None)) if None in time_zones else condition)
     people: dict[uuid.UUID, tuple[str | None, str | None, set[str]]] = {}
-    for person_id, region, language, time_zone in (await session.execute(query)).tuples():
+    for person_id, region, language, time_zone in await session.execute(query):
         people.setdefault(person_id, (language, time_zone, set()))[2].add(region)
     addresses = await reachable_addresses(session, people)
     return [
@@ -453,7 +453,7 @@ async def late_invitations(session: AsyncSession) -> list[tuple[InvitationRecord
         .where(InvitationRecord.late.is_(True))
         .order_by(Event.starts_at)
     )
-    return [(record, event) for record, event in rows.tuples()]
+    return [(record, event) for record, event in rows]
 
 
 # --- settings ---

@@ -180,7 +180,7 @@ async def for_person(session: AsyncSession, person_id: uuid.UUID) -> list[tuple[
         .where(Registration.person_id == person_id)
         .order_by(Event.starts_at, Registration.created_at)
     )
-    return [(registration, event) for registration, event in rows.tuples()]
+    return [(registration, event) for registration, event in rows]
 
 
 async def of_person(
@@ -325,7 +325,7 @@ async def counts(session: AsyncSession, event_id: uuid.UUID) -> dict[tuple[str, 
         .where(Registration.event_id == event_id)
         .group_by(Registration.kind, Registration.status)
     )
-    return {(kind, status): int(count) for kind, status, count in rows.tuples()}
+    return {(kind, status): int(count) for kind, status, count in rows}
 
 
 async def export_for_person(session: AsyncSession, person_id: uuid.UUID) -> list[dict[str, Any]]:
