@@ -12,6 +12,7 @@ from bot.i18n import Translation, Translator
 from bot.report_settings import ReportSettings
 from bot.settings import Settings
 from scheduler.clock import Clock
+from scheduler.notices import Notices
 from storage.crypto.keyring import Keyring
 from storage.crypto.report_keys import StaffKeyVault
 from storage.db import Database
@@ -35,6 +36,10 @@ class Services:
     @property
     def keyring(self) -> Keyring:
         return self.db.keyring
+
+    @property
+    def notices(self) -> Notices:
+        return Notices(self.translator)
 
 
 def services(context: Context) -> Services:

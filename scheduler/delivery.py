@@ -29,8 +29,9 @@ from scheduler.http import UNSUBSCRIBE_PURPOSE, DeliveryHttp, LinkHooks, unsubsc
 from scheduler.metrics import DeliveryMetrics
 from scheduler.outbox import WAKE_INFO_KEY
 from scheduler.rate_limits import ChatPacing, TelegramLimiter
-from scheduler.senders import Message, Sender
+from scheduler.senders import Message
 from scheduler.senders.email import EmailSender
+from scheduler.senders.registry import SenderContext, build_senders
 from scheduler.senders.telegram import TelegramSender
 from scheduler.workers import OutboxWorkers
 from storage.db import Database
@@ -111,10 +112,7 @@ class DeliveryEngine:
             self.workers.cancelled.add(broadcast_id)
 
     async def start(self, bot: Bot, *, own_bot: bool, serve_http: bool = True) -> None:
-        senders: list[Sender] = [telegram_sender(bot, self.settings, self.delivery, own_bot=own_bot)]
-        email = email_sender(self.settings, self.delivery, self.db)
-        if email is not None:
-            senders.append(email)
+        senders = build_senders(SenderContext(bot, own_bot, self.settings, self.delivery, self.db))
         self.workers = OutboxWorkers(self.db, senders, self.delivery, clock=self.clock, metrics=self.metrics)
         await self.workers.start()
         self.db.sessions.kw.setdefault("info", {})[WAKE_INFO_KEY] = self.wake

@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain.escalation import CaseClock, EscalationRules, escalation_due
+from bot.i18n import Translation
 from scheduler.clocks import ClockJob
-from scheduler.outbox import Delivery, enqueue
-from storage.models import Channel, StaffRole
-from storage.repositories import people, profiles, staff, triage
+from scheduler.notices import CASE_HANDLERS, Notice, Text, staff_recipients
+from storage.models import StaffRole
+from storage.repositories import triage
+from storage.repositories.triage import ClockRow
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -23,10 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def alert_text(
-    services: Services, language: str | None, reference: str, urgent: bool, waited: timedelta
-) -> str:
-    t = services.translator.get(language or services.settings.default_language)
+def alert_text(t: Translation, reference: str, urgent: bool, waited: timedelta) -> str:
     hours = max(1, int(waited.total_seconds() // 3600))
     if urgent:
         text = t.ngettext(
@@ -56,37 +55,30 @@ async def escalate(services: Services, rules: EscalationRules | None = None) -> 
         ]
         if not due:
             return 0
-        admins = [m for m in await staff.list_active(session) if m.role == StaffRole.ADMINISTRATOR.value]
-        deliveries: list[Delivery] = []
-        for admin in admins:
-            # An administrator is reached like anyone else: through their chat's address row.
-            person = await profiles.ensure_person(
-                session, services.keyring, int(admin.telegram_id), now=now, language=None
-            )
-            address = await people.find_address(
-                session, services.keyring, Channel.TELEGRAM, admin.telegram_id
-            )
-            if address is None:
-                continue
-            for row in due:
-                deliveries.append(
-                    Delivery(
-                        idempotency_key=f"escalate:{row.case_id}:{admin.id}",
-                        address_id=address.id,
-                        body=alert_text(
-                            services, person.language, row.reference, row.urgent, now - row.created_at
-                        ),
-                        protect_content=True,
-                    )
-                )
+        admins = await staff_recipients(session, services.keyring, (StaffRole.ADMINISTRATOR.value,), now=now)
+        if not admins:
+            # An office without an administrator still hears of a case nobody took up.
+            admins = await staff_recipients(session, services.keyring, CASE_HANDLERS, now=now)
+        notices = []
         for row in due:
+            waited = now - row.created_at
+
+            def render(
+                t: Translation, _zone: str | None, row: ClockRow = row, waited: timedelta = waited
+            ) -> Text:
+                return Text(alert_text(t, row.reference, row.urgent, waited))
+
+            notices.extend(
+                Notice(f"escalate:{row.case_id}:{admin_id}", admin, render, protect_content=True)
+                for admin_id, admin in admins
+            )
             await triage.mark_escalated(session, row.case_id, now=now)
             escalated += 1
-        await enqueue(session, deliveries, now=now)
-    log.info("escalation: %d cases escalated to %d administrators", escalated, len(admins))
+        await services.notices.send(session, notices, now=now)
+    log.info("escalation: %d cases escalated to %d staff members", escalated, len(admins))
     if not admins:
         log.warning(
-            "escalation: no administrator to alert; add one with `liaison staff add ID --role administrator`"
+            "escalation: no staff member to alert; add one with `liaison staff add ID --role administrator`"
         )
     return escalated
 

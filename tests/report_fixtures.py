@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -41,11 +43,23 @@ class ReportWorld:
         user = self.sandbox.add_user(first_name=first_name, language_code=language_code, **kwargs)  # type: ignore[arg-type]
         return SandboxPerson(self.sandbox, user)
 
-    async def reader(self, telegram_id: int, passphrase: str = PASSPHRASE) -> uuid.UUID:
-        """A liaison staff member with a report key (set up directly, not through the dialog)."""
+    async def staff_chat_has(self, text: str, timeout: float = 10.0) -> SandboxMessage:
+        """The staff group's message `text`, waited for (alerts go out through the outbox workers)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for message in self.staff_chat.bot_messages:
+                if message.content == text:
+                    return message
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the staff group never got {text!r}")
+
+    async def reader(
+        self, telegram_id: int, passphrase: str = PASSPHRASE, role: StaffRole = StaffRole.LIAISON
+    ) -> uuid.UUID:
+        """A staff member with a report key (set up directly, not through the dialog)."""
         db = self.services.db
         async with db.session() as session:
-            member = await staff.add(session, db.keyring, telegram_id, StaffRole.LIAISON, now=system_clock())
+            member = await staff.add(session, db.keyring, telegram_id, role, now=system_clock())
             await reports.create_staff_key(session, member.id, passphrase, FAST, now=system_clock())
             return member.id
 
@@ -54,8 +68,26 @@ class ReportWorld:
 async def report_world(
     sandbox: SandboxServer, sqlite_url: str, keyring: Keyring, tmp_path: Path
 ) -> AsyncIterator[ReportWorld]:
+    async with _world(sandbox, sqlite_url, keyring, tmp_path, staff_group=True) as world:
+        yield world
+
+
+@pytest.fixture
+async def report_world_without_group(
+    sandbox: SandboxServer, sqlite_url: str, keyring: Keyring, tmp_path: Path
+) -> AsyncIterator[ReportWorld]:
+    """The default configuration: no staff group chat set."""
+    async with _world(sandbox, sqlite_url, keyring, tmp_path, staff_group=False) as world:
+        yield world
+
+
+@contextlib.asynccontextmanager
+async def _world(
+    sandbox: SandboxServer, sqlite_url: str, keyring: Keyring, tmp_path: Path, *, staff_group: bool
+) -> AsyncIterator[ReportWorld]:
     staff_chat = sandbox.add_group("Liaison staff")
-    settings = settings_for_tests(tmp_path, database_url=sqlite_url, staff_chat_id=staff_chat.id)
+    group_id = staff_chat.id if staff_group else None
+    settings = settings_for_tests(tmp_path, database_url=sqlite_url, staff_chat_id=group_id)
     db = Database(sqlite_url, keyring)
     services = Services(
         settings=settings,

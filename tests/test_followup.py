@@ -50,7 +50,7 @@ async def test_followup_shows_staff_replies_and_takes_more_information(report_wo
     await expect(lin, "Write what you want to add")
     await lin.send("They came back on Friday")
     await expect(lin, "We added this to your case")
-    assert report_world.staff_chat.bot_messages[-1].content == f"New information on case {reference}."
+    await report_world.staff_chat_has(f"New information on case {reference}.")
 
     async with report_world.services.db.session() as session:
         private = await reports.unlock(session, staff_id, PASSPHRASE)

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.application import registrations as decisions
 from bot.i18n import Translator
+from scheduler.notices import Notices
 from storage.db import Database
 from storage.models import Channel, OutboxMessage, Person, Registration, RegistrationStatement
 from storage.repositories import events, people, profiles, registrations
@@ -19,6 +22,22 @@ from tests.test_events import PersonFactory, make_event, make_person, say, tap
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TRANSLATOR = Translator()
+NOTICES = Notices(TRANSLATOR)
+
+
+async def decide(
+    session: AsyncSession,
+    registration_id: uuid.UUID,
+    status: str,
+    *,
+    reason_key: str | None = None,
+    now: datetime = NOW,
+) -> decisions.Decision:
+    return await decisions.decide(
+        session, NOTICES, registration_id, status, reason_key=reason_key, actor="test", now=now
+    )
+
+
 KENYA = registrations.Categories(
     stakeholder_type="civil_society", country="KE", subregion="014", region="africa"
 )
@@ -129,44 +148,46 @@ async def test_set_status_queues_one_notice_in_the_persons_language(database: Da
     person_id, event_id = await _setup(database, language="ar")
     registration = (await _register(database, person_id, event_id, "observer")).registration
     async with database.session() as session:
-        updated = await registrations.set_status(
-            session, registration.id, "accepted", reason_key=None, now=NOW, translator=TRANSLATOR
-        )
+        decision = await decide(session, registration.id, "accepted")
+        updated = decision.registration
         assert updated.status == "accepted" and updated.status_changes == 1
+        assert decision.told is not None and decision.told.channels == ("telegram",)
     [row] = await _outbox(database)
-    assert row.idempotency_key == f"reg-status:{registration.id}:accepted:1" and row.channel == "telegram"
+    assert (
+        row.idempotency_key == f"reg-status:{registration.id}:accepted:1:telegram"
+        and row.channel == "telegram"
+    )
     assert row.body is not None
     assert "خبر سار" in row.body and "R-2026-0001" in row.body and "اجتماع الاستعراض" in row.body
     assert "https://example.org/watch" in row.body and "https://example.org/join" not in row.body  # observers
     # The same decision again (a staff double click): nothing new.
     async with database.session() as session:
-        await registrations.set_status(session, registration.id, "accepted", reason_key=None, now=NOW)
+        assert not (await decide(session, registration.id, "accepted")).changed
     assert len(await _outbox(database)) == 1
     # Declined with a reason, then a withdrawn registration cannot be reviewed.
     async with database.session() as session:
-        await registrations.set_status(session, registration.id, "declined", reason_key="capacity", now=NOW)
+        await decide(session, registration.id, "declined", reason_key="capacity")
     rows = await _outbox(database)
     assert len(rows) == 2 and rows[1].body is not None and "جميع الأماكن محجوزة" in rows[1].body
     async with database.session() as session:
-        with pytest.raises(registrations.ReviewError):
-            await registrations.set_status(
-                session, registration.id, "declined", reason_key="nonsense", now=NOW
-            )
-        with pytest.raises(LookupError):
-            await registrations.set_status(session, uuid.uuid4(), "accepted", reason_key=None, now=NOW)
+        with pytest.raises(decisions.DecisionRefused):
+            await decide(session, registration.id, "declined", reason_key="nonsense")
+        with pytest.raises(decisions.DecisionRefused):
+            await decide(session, uuid.uuid4(), "accepted")
         row2 = await session.get(Registration, registration.id)
         assert row2 is not None
         row2.status = "withdrawn"
     async with database.session() as session:
-        with pytest.raises(registrations.ReviewError):
-            await registrations.set_status(session, registration.id, "accepted", reason_key=None, now=NOW)
+        with pytest.raises(decisions.DecisionRefused):
+            await decide(session, registration.id, "accepted")
 
 
 async def test_notice_goes_by_email_when_telegram_cannot_reach(database: Database) -> None:
     person_id, event_id = await _setup(database, language="en", email=True)
     registration = (await _register(database, person_id, event_id, "floor")).registration
     async with database.session() as session:
-        await registrations.set_status(session, registration.id, "waitlisted", reason_key="balance", now=NOW)
+        decision = await decide(session, registration.id, "waitlisted", reason_key="balance")
+        assert decision.told is not None and decision.told.channels == ("email",)
     [row] = await _outbox(database)
     assert row.channel == "email" and row.subject == "Your registration R-2026-0001"
     assert row.body is not None and "waiting list" in row.body and "balance regions" in row.body
@@ -198,7 +219,7 @@ async def test_erasure_leaves_an_anonymous_count_and_nothing_written(database: D
             ("panel_speaker", "pending"): 1,
         }
         # Reviewing an anonymous registration tells nobody.
-        await registrations.set_status(session, rows[0].id, "accepted", reason_key=None, now=NOW)
+        assert (await decide(session, rows[0].id, "accepted")).told is None
     assert await _outbox(database) == []
 
 
@@ -215,18 +236,11 @@ async def test_status_notice_reaches_the_chat_in_arabic(
     await tap(karim, "المشاركة")
     async with db.session() as session:
         [row] = list(await session.scalars(select(Registration)))
-        await registrations.set_status(
-            session,
-            row.id,
-            "declined",
-            reason_key="late",
-            now=datetime.now(UTC),
-            translator=running_bot.services.translator,
-        )
+        await decide(session, row.id, "declined", reason_key="late", now=datetime.now(UTC))
     notice = await karim.next_reply(timeout=10)
     assert notice.content.startswith("نأسف: لم يُقبل تسجيلك R-")
     assert "السبب: وصل الطلب بعد إغلاق التسجيل." in notice.content and "/registrations" in notice.content
     async with db.session() as session:
-        await registrations.set_status(session, row.id, "accepted", reason_key=None, now=datetime.now(UTC))
+        await decide(session, row.id, "accepted", now=datetime.now(UTC))
     accepted = await karim.next_reply(timeout=10)
     assert accepted.content.startswith("خبر سار") and "https://example.org/join" in accepted.content

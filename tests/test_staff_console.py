@@ -119,6 +119,9 @@ async def test_triage_end_to_end_with_the_reply_relayed(report_world: ReportWorl
     )
     reference = re.search(r"C-\d{4}-\d{4}", done[0].content)
     assert reference is not None
+    # Both staff members are alerted in their private chats (content-free).
+    await expect(liaison, f"New case {reference.group(0)}.", timeout=10)
+    await expect(colleague, f"New case {reference.group(0)}.", timeout=10)
 
     # Locked: no triage.
     await liaison.send("/cases")
@@ -218,6 +221,7 @@ async def test_anonymous_reply_waits_for_followup(report_world: ReportWorld) -> 
     liaison = report_world.person("Lia", language_code="ru")
     liaison_id = await report_world.reader(liaison.id)
     await file_report(reporter, kind="Other feedback", what="Nobody answered our emails", anonymous=True)
+    await expect(liaison, "C-", timeout=10)  # the new-case alert, in Russian
     await unlock_in_russian(liaison)
     await liaison.send("/cases")
     listing = await liaison.next_reply()
@@ -231,7 +235,9 @@ async def test_anonymous_reply_waits_for_followup(report_world: ReportWorld) -> 
     assert "/followup" in saved.content
     async with report_world.services.db.session() as session:
         case = (await session.scalars(select(ReportCase))).one()
-        assert (await session.scalars(select(OutboxMessage))).all() == []  # nothing is relayed anywhere
+        # Nothing is relayed anywhere: the only rows are the content-free new-case alerts.
+        keys = (await session.scalars(select(OutboxMessage.idempotency_key))).all()
+        assert keys and all(key.startswith(f"case-alert:{case.reference}:new:") for key in keys)
         private = await reports.unlock(session, liaison_id, PASSPHRASE)
         assert private is not None
         opened = await reports.open_case(session, case.id, liaison_id, private, now=system_clock())

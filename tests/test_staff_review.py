@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.application import registrations as decisions
 from bot.cli.stats import participant_list, write
 from bot.cli.submissions import export as export_submissions
 from bot.domain.assessment import assess, improper_words
@@ -118,7 +119,8 @@ async def test_review_accept_waitlist_capacity_and_promotion_on_withdrawal(repor
     async with report_world.services.db.session() as session:
         first = (await session.scalars(select(Registration).order_by(Registration.created_at))).first()
         assert first is not None
-        assert await registrations.withdraw(session, first, now=system_clock())
+        services = report_world.services
+        assert await decisions.withdraw(session, services.notices, first, now=system_clock())
     promoted = await expect(badr, "R-")
     assert "accept" in promoted.content.lower()
     async with report_world.services.db.session() as session:

@@ -190,35 +190,47 @@ def review(
     ] = None,
 ) -> None:
     """Set a registration's status; the person is told in their language (through the outbox)."""
+    from bot.application import registrations as decisions
     from bot.bootstrap import open_services
     from storage.repositories import registrations
 
     settings = _settings()
 
-    async def decide() -> bool:
+    async def decide() -> decisions.Decision:
         services = await open_services(settings)
         try:
             async with services.db.session() as session:
                 found = await registrations.by_reference(session, reference)
                 if found is None:
-                    return False
-                await registrations.set_status(
+                    raise decisions.DecisionRefused(
+                        decisions.Refusal.NOT_FOUND, "no registration has that reference"
+                    )
+                return await decisions.decide(
                     session,
+                    services.notices,
                     found.id,
                     status,
                     reason_key=reason,
+                    actor="cli",
                     now=services.clock(),
-                    translator=services.translator,
                 )
-                return True
         finally:
             await services.db.dispose()
 
     try:
-        done = asyncio.run(decide())
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if not done:
-        typer.echo("no registration has that reference", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"{reference.upper()} is now {status}; the person will be told")
+        decision = asyncio.run(decide())
+    except decisions.DecisionRefused as refused:
+        typer.echo(f"liaison: {refused}", err=True)
+        raise typer.Exit(1) from None
+    if not decision.changed:
+        typer.echo(f"{reference.upper()} was already {status}; nobody was told again")
+    elif decision.told is None or not decision.told.reached:
+        typer.echo(f"{reference.upper()} is now {status}; the person cannot be reached, so nobody was told")
+    else:
+        typer.echo(
+            f"{reference.upper()} is now {status}; the person is told by {', '.join(decision.told.channels)}"
+        )
+    if decision.promoted is not None:
+        typer.echo(
+            f"{decision.promoted.registration.reference} took the place from the waiting list and is told"
+        )

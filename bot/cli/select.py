@@ -359,9 +359,12 @@ async def confirm(
     Registrations that stopped being pending since the preview (withdrawn, reviewed) are left
     alone and counted as skipped.
     """
+    from bot.application import registrations as decisions
+    from bot.i18n import Translator
+    from scheduler.notices import Notices
     from storage.models.registrations import Registration, RegistrationStatus
-    from storage.repositories import registrations
 
+    notices = Notices(translator or Translator())
     chosen = set(selection.panel)
     accepted = waitlisted = skipped = 0
     for c in candidates:
@@ -369,25 +372,24 @@ async def confirm(
         if current is None or current.status != RegistrationStatus.PENDING:
             skipped += 1
             continue
-        if c.reference in chosen:
-            await registrations.set_status(
+        selected = c.reference in chosen
+        try:
+            await decisions.decide(
                 session,
+                notices,
                 c.registration_id,
-                RegistrationStatus.ACCEPTED.value,
-                reason_key=None,
+                (RegistrationStatus.ACCEPTED if selected else RegistrationStatus.WAITLISTED).value,
+                reason_key=None if selected else "balance",
+                actor="cli",
                 now=now,
-                translator=translator,
             )
+        except decisions.DecisionRefused:
+            # The event filled up meanwhile (capacity below the seats drawn): left pending for review.
+            skipped += 1
+            continue
+        if selected:
             accepted += 1
         else:
-            await registrations.set_status(
-                session,
-                c.registration_id,
-                RegistrationStatus.WAITLISTED.value,
-                reason_key="balance",
-                now=now,
-                translator=translator,
-            )
             waitlisted += 1
     return accepted, waitlisted, skipped
 

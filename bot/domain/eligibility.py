@@ -44,6 +44,18 @@ def slot_of(kind: RegistrationKind) -> str:
     return kind.value if kind in INTERESTS else ATTEND
 
 
+def takes_seat(kind: str) -> bool:
+    """Whether an accepted registration of this kind fills one of the event's places.
+
+    Observers only watch the view-only stream (R5 b), and expressions of interest are offers, not
+    attendance: neither counts against `Event.capacity`.
+    """
+    return kind in SEATED_KINDS
+
+
+SEATED_KINDS = frozenset({RegistrationKind.PARTICIPANT.value, RegistrationKind.FLOOR.value})
+
+
 def needs_motivation(kind: RegistrationKind) -> bool:
     return kind in INTERESTS
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.application import registrations as decisions
 from bot.domain import eligibility
 from bot.domain.registration_texts import KIND_LABELS, STATUS_LABELS, event_title
 from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation
@@ -136,7 +137,9 @@ async def withdraw_confirmed(update: Update, context: Context) -> None:
     async with svc.db.session() as session:
         person = await find_person(session, update, context)
         found = await _mine(session, person, registration_id)
-        done = found is not None and await registrations.withdraw(session, found[0], now=svc.clock())
+        done = found is not None and (
+            await decisions.withdraw(session, svc.notices, found[0], now=svc.clock()) is not None
+        )
     t = person_translation(update, context, person)
     await query.answer()
     if found is None or not done:

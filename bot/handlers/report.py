@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -31,6 +32,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.application import case_alerts
 from bot.handlers.panic import begin_trail, clear_keyboard, say
 from bot.i18n import N_
 from bot.services import Context, services, translation
@@ -452,6 +454,8 @@ async def confirm(update: Update, context: Context) -> int:
                     session, svc.keyring, content, now=svc.clock(),
                     receipt_limits=svc.reports.receipt_limits, person_id=person_id,
                 )  # fmt: skip
+                # In the same transaction: a stored case is never left without its alert.
+                await queue_case_alert(session, context, submitted.reference, urgent=submitted.urgent)
             break
         except repo.NoReadersError:
             await say(
@@ -466,7 +470,6 @@ async def confirm(update: Update, context: Context) -> int:
     log.info(
         "report case %s submitted (anonymous=%s, urgent=%s)", submitted.case_id, anonymous, submitted.urgent
     )
-    await alert_staff(context, submitted.reference, urgent=submitted.urgent)
     if submitted.receipt is None:
         await say(
             update,
@@ -512,23 +515,22 @@ async def _person_id(session: Any, svc: Any, user_id: int, language: str) -> Any
     return person.id
 
 
-async def alert_staff(context: Context, reference: str, *, urgent: bool, update_only: bool = False) -> None:
-    """A content-free alert to the staff chat: the case reference, nothing else."""
+async def queue_case_alert(
+    session: AsyncSession, context: Context, reference: str, *, urgent: bool, update: bool = False
+) -> None:
+    """Queue the content-free alert to every case handler (and the staff group) in `session`."""
     svc = services(context)
-    chat_id = svc.settings.staff_chat_id
-    if chat_id is None:
-        return
-    t = svc.translator.get(svc.settings.default_language)
-    if update_only:
-        text = t._("New information on case {reference}.")
-    elif urgent:
-        text = t._("New urgent case {reference}.")
-    else:
-        text = t._("New case {reference}.")
-    try:
-        await context.bot.send_message(chat_id, text.format(reference=reference), protect_content=True)
-    except TelegramError as exc:
-        log.warning("staff alert not delivered: %s", type(exc).__name__)
+    await case_alerts.alert(
+        session, svc.notices, svc.keyring, reference, urgent=urgent, update=update,
+        staff_chat_id=svc.settings.staff_chat_id, group_language=svc.settings.default_language,
+        now=svc.clock(),
+    )  # fmt: skip
+
+
+async def alert_staff(context: Context, reference: str, *, urgent: bool, update_only: bool = False) -> None:
+    """The alert in a transaction of its own (new information added at /followup)."""
+    async with services(context).db.session() as session:
+        await queue_case_alert(session, context, reference, urgent=urgent, update=update_only)
 
 
 async def _discard(update: Update, context: Context) -> int:

@@ -15,7 +15,7 @@ from storage.models.dialogs import DialogState
 from storage.models.events import Event, EventKind, EventStatus
 from storage.models.keys import KeyCanary
 from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, OutboxState, OutboxTemplate
-from storage.models.people import Channel, ChannelAddress, Consent, ConsentPurpose, Person
+from storage.models.people import NEEDS_VERIFICATION, Channel, ChannelAddress, Consent, ConsentPurpose, Person
 from storage.models.profiles import BalanceData, EmailVerification, Subscription
 from storage.models.registrations import (
     ReferenceCounter,
@@ -40,6 +40,7 @@ from storage.models.submissions import Submission, SubmissionDocument, Submissio
 from storage.models.triage import CaseOutcome, CaseTriage, Risk
 
 __all__ = [
+    "NEEDS_VERIFICATION",
     "AuditEntry",
     "BalanceData",
     "Base",

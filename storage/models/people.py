@@ -6,7 +6,19 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+    and_,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, UtcDateTime, uuid_pk
@@ -14,8 +26,14 @@ from storage.sealed import SealedText
 
 
 class Channel(StrEnum):
+    """The kinds of address we can reach a person at; each has a sender in `scheduler.senders.registry`."""
+
     TELEGRAM = "telegram"
     EMAIL = "email"
+
+
+# An address of these kinds is used only once its owner proved it is theirs (an email code).
+NEEDS_VERIFICATION = frozenset({Channel.EMAIL.value})
 
 
 class ConsentPurpose(StrEnum):
@@ -64,6 +82,24 @@ class ChannelAddress(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     person: Mapped[Person] = relationship(back_populates="addresses")
+
+    @hybrid_property
+    def usable(self) -> bool:
+        """The one rule for "we may send here": not marked unreachable, and verified where the kind needs it.
+
+        A hybrid, so the same rule filters in SQL (`where(ChannelAddress.usable)`) and in Python.
+        """
+        return self.unreachable_at is None and (
+            self.channel not in NEEDS_VERIFICATION or self.verified_at is not None
+        )
+
+    @usable.inplace.expression
+    @classmethod
+    def _usable_expression(cls) -> ColumnElement[bool]:
+        return and_(
+            cls.unreachable_at.is_(None),
+            or_(cls.channel.not_in(sorted(NEEDS_VERIFICATION)), cls.verified_at.is_not(None)),
+        )
 
 
 class Consent(Base):

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     CalendarSetting,
-    Channel,
     ChannelAddress,
     Consent,
     Event,
@@ -41,11 +40,8 @@ BOT_USERNAME = "bot_username"
 
 
 def reachable() -> object:
-    """Addresses we may send to: a Telegram chat that has not blocked us, a verified email that did not bounce."""
-    return and_(
-        ChannelAddress.unreachable_at.is_(None),
-        or_(ChannelAddress.channel == Channel.TELEGRAM.value, ChannelAddress.verified_at.is_not(None)),
-    )
+    """Addresses we may send to (`ChannelAddress.usable`, the one rule)."""
+    return ChannelAddress.usable
 
 
 # --- offsets ---

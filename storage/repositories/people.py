@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -105,3 +106,25 @@ async def consents_in_force(session: AsyncSession, person_id: uuid.UUID) -> dict
     for row in rows:
         latest[row.purpose] = row
     return latest
+
+
+async def living(
+    session: AsyncSession, person_ids: Collection[uuid.UUID]
+) -> list[tuple[Person, list[ChannelAddress]]]:
+    """The people of `person_ids` who were not erased, each with their addresses as stored now."""
+    if not person_ids:
+        return []
+    found = list(
+        await session.scalars(
+            select(Person).where(Person.id.in_(list(person_ids)), Person.erased_at.is_(None))
+        )
+    )
+    addresses: dict[uuid.UUID, list[ChannelAddress]] = {}
+    rows = await session.scalars(
+        select(ChannelAddress)
+        .where(ChannelAddress.person_id.in_([p.id for p in found]))
+        .order_by(ChannelAddress.created_at, ChannelAddress.id)
+    )
+    for row in rows:
+        addresses.setdefault(row.person_id, []).append(row)
+    return [(person, addresses.get(person.id, [])) for person in found]

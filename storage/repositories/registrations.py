@@ -6,12 +6,12 @@ A registration copies the person's categories when it is made, so it still count
 
 from __future__ import annotations
 
-import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -20,8 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    Channel,
-    ChannelAddress,
     Event,
     Person,
     ReferenceCounter,
@@ -29,11 +27,6 @@ from storage.models import (
     RegistrationStatement,
     RegistrationStatus,
 )
-
-if TYPE_CHECKING:
-    from bot.i18n import Translator
-
-log = logging.getLogger(__name__)
 
 
 async def next_reference(session: AsyncSession, prefix: str, now: datetime) -> str:
@@ -211,111 +204,24 @@ async def by_reference(session: AsyncSession, reference: str) -> Registration | 
     )
 
 
-async def withdraw(session: AsyncSession, registration: Registration, *, now: datetime) -> bool:
-    """The person withdraws; False when it was not live (already withdrawn or declined)."""
-    if registration.status not in (
-        RegistrationStatus.PENDING,
-        RegistrationStatus.ACCEPTED,
-        RegistrationStatus.WAITLISTED,
-    ):
-        return False
-    freed_a_place = registration.status == RegistrationStatus.ACCEPTED
+async def withdraw(session: AsyncSession, registration: Registration, *, now: datetime) -> None:
+    """Write the person's withdrawal; what they wrote goes with it (the rule is the caller's)."""
     registration.status = RegistrationStatus.WITHDRAWN.value
     registration.reason_key = None
-    registration.statement = None  # what they wrote goes with the withdrawal
+    registration.statement = None
     registration.updated_at = now
     await session.flush()
-    if freed_a_place:
-        await promote_from_waitlist(session, registration.event_id, now=now)  # issue 7: R9
-    return True
 
 
-class ReviewError(ValueError):
-    """A status change staff may not make (the message names no person)."""
-
-
-async def set_status(
-    session: AsyncSession,
-    registration_id: uuid.UUID,
-    status: str,
-    *,
-    reason_key: str | None,
-    now: datetime,
-    translator: Translator | None = None,
-) -> Registration:
-    """Staff review (R9): set the status and, when it changed, queue the person's notice in their language.
-
-    Repeating the same decision changes nothing and sends nothing. The notice goes through the
-    outbox to the person's Telegram chat, or to their verified email when Telegram cannot reach them.
-    """
-    from bot.domain import eligibility
-    from bot.domain.registration_texts import REASONS
-
-    registration = await session.get(Registration, registration_id)
-    if registration is None:
-        raise LookupError(f"no registration {registration_id}")
-    if not eligibility.can_review(registration.status, status):
-        raise ReviewError(f"registration {registration_id} cannot go from {registration.status} to {status}")
-    if reason_key is not None and reason_key not in REASONS:
-        raise ReviewError(f"unknown reason {reason_key!r}; one of {', '.join(REASONS)}")
-    if registration.status == status and registration.reason_key == reason_key:
-        return registration
+async def write_status(
+    session: AsyncSession, registration: Registration, status: str, *, reason_key: str | None, now: datetime
+) -> None:
+    """Write a review outcome (the rules and the notice are `bot.application.registrations`')."""
     registration.status = RegistrationStatus(status).value
     registration.reason_key = reason_key
     registration.status_changes += 1
     registration.updated_at = now
     await session.flush()
-    await _queue_notice(session, registration, now=now, translator=translator)
-    return registration
-
-
-async def _queue_notice(
-    session: AsyncSession, registration: Registration, *, now: datetime, translator: Translator | None
-) -> None:
-    from bot.domain.registration_texts import status_notice
-    from bot.i18n import Translator as Catalogs
-    from scheduler.outbox import Delivery, enqueue
-
-    if registration.person_id is None:
-        return  # erased: nobody to tell
-    person = await session.get(Person, registration.person_id)
-    event = await session.get(Event, registration.event_id)
-    assert event is not None
-    address = _reachable_address(person)
-    if person is None or address is None:
-        log.info("registration %s: status changed, the person has no reachable address", registration.id)
-        return
-    t = (translator or Catalogs()).get(person.language)
-    notice = status_notice(
-        t,
-        status=registration.status,
-        reason_key=registration.reason_key,
-        reference=registration.reference,
-        kind=registration.kind,
-        event=event,
-        time_zone=person.time_zone,
-    )
-    delivery = Delivery(
-        idempotency_key=f"reg-status:{registration.id}:{registration.status}:{registration.status_changes}",
-        address_id=address.id,
-        body=notice.body,
-        subject=notice.subject if address.channel == Channel.EMAIL else None,
-    )
-    await enqueue(session, [delivery], now=now)
-
-
-def _reachable_address(person: Person | None) -> ChannelAddress | None:
-    """Telegram while it reaches the person, else a verified email address."""
-    if person is None:
-        return None
-    usable = [address for address in person.addresses if address.unreachable_at is None]
-    for channel in (Channel.TELEGRAM, Channel.EMAIL):
-        for address in usable:
-            if address.channel == channel and (
-                channel == Channel.TELEGRAM or address.verified_at is not None
-            ):
-                return address
-    return None
 
 
 async def counts(session: AsyncSession, event_id: uuid.UUID) -> dict[tuple[str, str], int]:
@@ -354,43 +260,33 @@ async def export_for_person(session: AsyncSession, person_id: uuid.UUID) -> list
     ]
 
 
-async def accepted_count(session: AsyncSession, event_id: uuid.UUID, slot: str = "attend") -> int:
-    """How many places of `event_id` are taken (accepted registrations in the attendance slot)."""
+async def seats_taken(session: AsyncSession, event_id: uuid.UUID, kinds: Collection[str]) -> int:
+    """How many accepted registrations of `kinds` the event has."""
     count = await session.scalar(
         select(func.count()).where(
             Registration.event_id == event_id,
-            Registration.slot == slot,
+            Registration.kind.in_(sorted(kinds)),
             Registration.status == RegistrationStatus.ACCEPTED.value,
         )
     )
     return int(count or 0)
 
 
-async def promote_from_waitlist(
-    session: AsyncSession, event_id: uuid.UUID, *, now: datetime, translator: Translator | None = None
+async def longest_waiting(
+    session: AsyncSession, event_id: uuid.UUID, kinds: Collection[str]
 ) -> Registration | None:
-    """After a withdrawal (issue 7): the longest-waiting waitlisted registration takes a freed place,
-    and is told in their language (through `set_status`). None when no place is free or nobody waits."""
-    event = await session.get(Event, event_id)
-    if event is None or event.capacity is None or await accepted_count(session, event_id) >= event.capacity:
-        return None
-    waiting = await session.scalar(
+    """The waitlisted registration of `kinds` that has waited longest, among people not erased.
+
+    An erased person's registration is only an anonymous count: it can never take a place.
+    """
+    return await session.scalar(
         select(Registration)
         .where(
             Registration.event_id == event_id,
-            Registration.slot == "attend",
+            Registration.kind.in_(sorted(kinds)),
             Registration.status == RegistrationStatus.WAITLISTED.value,
+            Registration.person_id.is_not(None),
         )
         .order_by(Registration.updated_at, Registration.created_at)
         .limit(1)
-    )
-    if waiting is None:
-        return None
-    return await set_status(
-        session,
-        waiting.id,
-        RegistrationStatus.ACCEPTED.value,
-        reason_key=None,
-        now=now,
-        translator=translator,
     )

@@ -2,10 +2,9 @@
 
 Staff see one pending registration at a time with its criteria answers, and accept,
 waitlist or decline it; waitlisting and declining take a reason from the translated
-templates, which the person reads in their language (the registrations repository
-queues that notice). Capacity is tracked: a full event accepts nobody more. When an
-accepted person withdraws, the next on the waiting list is promoted and told
-(`registrations.withdraw` → `promote_from_waitlist`).
+templates, which the person reads in their language. The decision itself, with its
+capacity rule, notice and audit entry, is `bot.application.registrations.decide`, the same
+function `liaison events review` and `liaison select` call.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import uuid
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.application import registrations as decisions
 from bot.domain.registration_texts import KIND_LABELS, REASONS
 from bot.handlers.staff.access import CASE_READERS, StaffButton, StaffCommand, StaffUser, button, unshort
 from bot.i18n import N_, Translation
@@ -22,7 +22,7 @@ from bot.reference import stakeholders
 from bot.reference.countries import country_name
 from bot.services import Context, services, translation
 from storage.models import Event, Registration, RegistrationStatus
-from storage.repositories import audit, registrations, review
+from storage.repositories import registrations, review
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ async def _show_next(
             return
         registration = await review.next_pending(session, event_id, after=after.created_at if after else None)
         counts = await registrations.counts(session, event_id)
-        accepted = await registrations.accepted_count(session, event_id)
+        accepted = (await decisions.seats(session, event)).taken
         details = (
             await review.card(session, registration, staff_member_id=member.id, now=now)
             if registration
@@ -180,25 +180,25 @@ async def decide(
     t = translation(update, context)
     svc = services(context)
     now = svc.clock()
-    async with svc.db.session() as session:
-        event = await session.get(Event, found.event_id)
-        assert event is not None
-        full = (
-            event.capacity is not None
-            and await registrations.accepted_count(session, event.id) >= event.capacity
-        )
-        if status is RegistrationStatus.ACCEPTED and found.slot == "attend" and full:
+    try:
+        async with svc.db.session() as session:
+            await decisions.decide(
+                session,
+                svc.notices,
+                found.id,
+                status.value,
+                reason_key=reason,
+                actor=f"staff:{member.id}",
+                now=now,
+            )
+    except decisions.DecisionRefused as refused:
+        if refused.refusal is decisions.Refusal.FULL:
             await _answer(
                 update, t._("The event is full. Put this registration on the waiting list instead.")
             )
-            return
-        await registrations.set_status(
-            session, found.id, status.value, reason_key=reason, now=now, translator=svc.translator
-        )
-        await audit.append(
-            session, at=now, actor=f"staff:{member.id}", action=f"registration.{status.value}",
-            subject_type="registration", subject_id=str(found.id),
-        )  # fmt: skip
+        else:
+            await _answer(update, t._("This registration was decided already."))
+        return
     log.info("staff member %s set registration %s to %s", member.id, found.id, status.value)
     await _answer(update, t._("Saved. The person is told in their language."))
     await _show_next(update, context, member, found.event_id)

@@ -1,0 +1,39 @@
+"""What each kind of address can carry, in one place.
+
+A notice is rendered once per language as a whole message (body, subject, HTML part, small
+attachment); what a channel cannot carry is left out when the outbox row is built, here and
+nowhere else. A new channel (SMS, WhatsApp) adds its form here, its address kind to
+`storage.models.Channel`, and its sender to `scheduler.senders.registry`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.models import Channel
+
+
+@dataclass(frozen=True)
+class ChannelForm:
+    name: str
+    subject: bool  # carries a subject line
+    html: bool  # carries an HTML alternative
+    attachment: bool  # carries a small file (an .ics)
+
+
+FORMS: dict[str, ChannelForm] = {
+    Channel.TELEGRAM.value: ChannelForm(Channel.TELEGRAM.value, subject=False, html=False, attachment=False),
+    Channel.EMAIL.value: ChannelForm(Channel.EMAIL.value, subject=True, html=True, attachment=True),
+}
+
+# The order a notice tries channels in when one address is enough (each person may set their own).
+DEFAULT_ORDER: tuple[str, ...] = (Channel.TELEGRAM.value, Channel.EMAIL.value)
+# Every channel, for staff choices such as a broadcast's "both".
+ALL: tuple[str, ...] = tuple(FORMS)
+
+
+def form(channel: str) -> ChannelForm:
+    try:
+        return FORMS[channel]
+    except KeyError:
+        raise ValueError(f"no channel named {channel!r}; one of {', '.join(FORMS)}") from None
