@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reference.countries import Region, regions_of
 from bot.settings import LANGUAGES
+from scheduler import channels
 from scheduler.outbox import wake_on_commit
 from storage.models import (
     Broadcast,
@@ -35,7 +36,8 @@ from storage.repositories import outbox as repository
 
 MAX_BODY = 4000  # Telegram's 4096 less room for its own counting of entities
 MAX_SUBJECT = 120
-CHANNELS = ("telegram", "email")
+CHANNELS = channels.ALL
+CHANNEL_CHOICES = channels.CHOICES
 REGISTERED = ("pending", "accepted", "waitlisted")
 
 
@@ -72,15 +74,12 @@ class Candidate:
     subscribed_regions: frozenset[str] = frozenset()
     wants_updates: bool = False
     registered: bool = False
-    reachable: bool = True
-    verified: bool = True
+    usable: bool = True  # `ChannelAddress.usable`: reachable, and verified where the kind needs it
     erased: bool = False
 
 
 def eligible(candidate: Candidate, audience: Audience) -> bool:
-    if candidate.erased or not candidate.reachable or candidate.channel not in audience.channels:
-        return False
-    if candidate.channel == "email" and not candidate.verified:
+    if candidate.erased or not candidate.usable or candidate.channel not in audience.channels:
         return False
     if audience.event_code is not None:
         # Registrants hear about the event they registered for, without a separate opt-in.
@@ -160,8 +159,7 @@ async def candidates(session: AsyncSession, audience: Audience) -> list[Candidat
                 ChannelAddress.id,
                 ChannelAddress.channel,
                 ChannelAddress.person_id,
-                ChannelAddress.verified_at,
-                ChannelAddress.unreachable_at,
+                ChannelAddress.usable.label("usable"),
                 Person.language,
                 Person.country,
                 Person.stakeholder_type,
@@ -195,8 +193,7 @@ async def candidates(session: AsyncSession, audience: Audience) -> list[Candidat
             subscribed_regions=frozenset(regions.get(row.person_id, ())),
             wants_updates=consent.get(row.person_id, False),
             registered=row.person_id in registered,
-            reachable=row.unreachable_at is None,
-            verified=row.verified_at is not None,
+            usable=bool(row.usable),
             erased=row.erased_at is not None,
         )
         for row in addresses

@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translation, Translator
 from scheduler import ics
 from scheduler.calendar_texts import OBSERVER, join
+from scheduler.channels import form
+from scheduler.notices import Text, delivery_for
 from scheduler.outbox import Delivery, enqueue
-from storage.models import Channel, Event, EventStatus, RegistrationStatus
+from storage.models import Event, EventStatus, RegistrationStatus
 from storage.repositories import calendar
 
 log = logging.getLogger(__name__)
@@ -236,21 +238,19 @@ async def notify(
         text = texts[key]
         if text is None:
             continue
-        email = channel == Channel.EMAIL.value
         attachment = None
-        if email and kind is not None:
+        if form(channel).attachment and kind is not None:
             file_key = (language, kind == OBSERVER)
             if file_key not in files:
                 link = event.view_link if kind == OBSERVER else (event.participant_link or event.view_link)
                 files[file_key] = ics.attachment(event, language, link=link)
             attachment = files[file_key]
         deliveries.append(
-            Delivery(
-                idempotency_key=f"chg:{event.id.hex}:{event.version}:{address_id.hex}",
-                address_id=address_id,
-                body=text[1],
-                subject=text[0] if email else None,
-                attachment=attachment,
+            delivery_for(
+                address_id,
+                channel,
+                Text(text[1], subject=text[0], attachment=attachment),
+                key=f"chg:{event.id.hex}:{event.version}:{address_id.hex}",
             )
         )
     return await _enqueue_all(session, deliveries, now=now)

@@ -30,6 +30,8 @@ FORMS: dict[str, ChannelForm] = {
 DEFAULT_ORDER: tuple[str, ...] = (Channel.TELEGRAM.value, Channel.EMAIL.value)
 # Every channel, for staff choices such as a broadcast's "both".
 ALL: tuple[str, ...] = tuple(FORMS)
+# What staff choose in a broadcast, in the chat and the CLI alike: one channel, or all of them.
+CHOICES: dict[str, tuple[str, ...]] = {**{channel: (channel,) for channel in ALL}, "both": ALL}
 
 
 def form(channel: str) -> ChannelForm:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from bot.i18n import Translation, zone_or_utc
 from scheduler.calendar_texts import GLOBAL_REGION, join, region_label
 from scheduler.clocks import ClockJob
+from scheduler.notices import Text, delivery_for
 from scheduler.outbox import Delivery, enqueue
-from storage.models import Channel, Event
+from storage.models import Event
 from storage.repositories import calendar
 
 if TYPE_CHECKING:
@@ -93,11 +94,11 @@ async def plan_digests(services: Services) -> int:
             week = weeks[person.time_zone]
             for address_id, channel in person.addresses:
                 deliveries.append(
-                    Delivery(
-                        idempotency_key=f"digest:{week}:{address_id.hex}",
-                        address_id=address_id,
-                        body=text[1],
-                        subject=text[0] if channel == Channel.EMAIL.value else None,
+                    delivery_for(
+                        address_id,
+                        channel,
+                        Text(text[1], subject=text[0]),
+                        key=f"digest:{week}:{address_id.hex}",
                     )
                 )
         queued = 0

@@ -59,7 +59,7 @@ async def escalate(services: Services, rules: EscalationRules | None = None) -> 
         if not admins:
             # An office without an administrator still hears of a case nobody took up.
             admins = await staff_recipients(session, services.keyring, CASE_HANDLERS, now=now)
-        notices = []
+        notices: list[Notice] = []
         for row in due:
             waited = now - row.created_at
 

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translation, Translator
 from scheduler.calendar_texts import deep_link, join, kind_label
 from scheduler.clocks import ClockJob
+from scheduler.notices import CASE_HANDLERS, Notice, Text, delivery_for, staff_recipients
 from scheduler.outbox import Delivery, enqueue
-from storage.models import Channel, Event, EventKind, EventStatus, InvitationRecord, StaffRole
-from storage.repositories import calendar, people, profiles, staff
+from storage.models import Event, EventKind, EventStatus, InvitationRecord
+from storage.repositories import calendar
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -116,11 +117,11 @@ async def _invite(
         subject, body = texts[key]
         for address_id, channel in subscriber.addresses:
             deliveries.append(
-                Delivery(
-                    idempotency_key=f"inv:{event.id.hex}:{address_id.hex}",
-                    address_id=address_id,
-                    body=body,
-                    subject=subject if channel == Channel.EMAIL.value else None,
+                delivery_for(
+                    address_id,
+                    channel,
+                    Text(body, subject=subject),
+                    key=f"inv:{event.id.hex}:{address_id.hex}",
                 )
             )
     queued = 0
@@ -133,26 +134,17 @@ async def _warn_staff(
     session: AsyncSession, services: Services, record: InvitationRecord, event: Event, *, now: datetime
 ) -> int:
     """A content-free warning to every liaison staff member and administrator, in their chat."""
-    deliveries = []
-    for member in await staff.list_active(session):
-        if member.role not in (StaffRole.LIAISON.value, StaffRole.ADMINISTRATOR.value):
-            continue
-        person = await profiles.ensure_person(
-            session, services.keyring, int(member.telegram_id), now=now, language=None
-        )
-        address = await people.find_address(session, services.keyring, Channel.TELEGRAM, member.telegram_id)
-        if address is None:
-            continue
-        t = services.translator.get(person.language or services.settings.default_language)
-        deliveries.append(
-            Delivery(
-                idempotency_key=f"inv-late:{event.id.hex}:{member.id.hex}",
-                address_id=address.id,
-                body=late_warning(t, event, record.lead_days),
-            )
-        )
+
+    def render(t: Translation, _zone: str | None) -> Text:
+        return Text(late_warning(t, event, record.lead_days))
+
+    notices = [
+        Notice(f"inv-late:{event.id.hex}:{member_id.hex}", person, render)
+        for member_id, person in await staff_recipients(session, services.keyring, CASE_HANDLERS, now=now)
+    ]
     record.staff_warned_at = now
-    return await enqueue(session, deliveries, now=now)
+    routed = await services.notices.send(session, notices, now=now)
+    return sum(1 for r in routed if r.reached)
 
 
 async def plan_invitations(services: Services) -> int:

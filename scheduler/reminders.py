@@ -28,9 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translation, Translator, zone_or_utc
 from scheduler import ics
 from scheduler.calendar_texts import OBSERVER, join, link_for, link_line
+from scheduler.channels import form
 from scheduler.clocks import ClockJob
+from scheduler.notices import Text, delivery_for
 from scheduler.outbox import Delivery, enqueue
-from storage.models import Channel, Event
+from storage.models import Event
 from storage.repositories import calendar
 
 if TYPE_CHECKING:
@@ -250,17 +252,18 @@ def plan_event_reminders(
             ):
                 continue
             subject, body = texts.text(recipient.language, recipient.time_zone, recipient.registration_kind)
-            email = recipient.channel == Channel.EMAIL.value
+            attachment = (
+                texts.attachment(recipient.language, recipient.registration_kind)
+                if form(recipient.channel).attachment
+                else None
+            )
             deliveries.append(
-                Delivery(
-                    idempotency_key=reminder_key(event, reminder.offset, recipient.address_id),
-                    address_id=recipient.address_id,
-                    body=body,
-                    subject=subject if email else None,
+                delivery_for(
+                    recipient.address_id,
+                    recipient.channel,
+                    Text(body, subject=subject, attachment=attachment),
+                    key=reminder_key(event, reminder.offset, recipient.address_id),
                     send_after=max(reminder.send_at, now),
-                    attachment=texts.attachment(recipient.language, recipient.registration_kind)
-                    if email
-                    else None,
                 )
             )
     return deliveries

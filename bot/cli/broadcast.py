@@ -14,12 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.settings import LANGUAGES, Settings
+from scheduler.channels import CHOICES
 
 if TYPE_CHECKING:
     from scheduler.delivery import DeliveryEngine
 
 broadcast_app = typer.Typer(no_args_is_help=True, help="Staff broadcasts: send, status, cancel.")
-CHANNELS = {"telegram": ("telegram",), "email": ("email",), "both": ("telegram", "email")}
+CHANNELS = CHOICES
 
 
 def _settings() -> Settings:

@@ -184,7 +184,8 @@ async def _invite(
 ) -> None:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from scheduler.outbox import Delivery, enqueue
+    from scheduler.notices import Text, delivery_for
+    from scheduler.outbox import enqueue
     from storage.models import Contact, Event
     from storage.repositories import contacts
 
@@ -200,17 +201,9 @@ async def _invite(
         "ignore this message."
     ).format(event=title, link=link)
     address_id = await contacts.address_for(session, services.keyring, contact, now=now, language=language)
+    text = Text(body, subject=t._("Invitation: {event}").format(event=title))
     await enqueue(
-        session,
-        [
-            Delivery(
-                idempotency_key=f"invite:{contact.id}:{event.code}",
-                address_id=address_id,
-                body=body,
-                subject=t._("Invitation: {event}").format(event=title),
-            )
-        ],
-        now=now,
+        session, [delivery_for(address_id, "email", text, key=f"invite:{contact.id}:{event.code}")], now=now
     )
     await contacts.mark_invited(session, contact, event.code, now=now)
 

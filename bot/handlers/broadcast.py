@@ -47,7 +47,7 @@ DRAFTS_KEY = "broadcast_drafts"
 RATES_KEY = "broadcast_rates"
 SENDERS = (StaffRole.ADMINISTRATOR.value, StaffRole.LIAISON.value)
 TEXT, MORE, WHO, REGION, KIND, EVENT, CHANNEL, CONFIRM = range(8)
-CHANNEL_CHOICES = {"telegram": ("telegram",), "email": ("email",), "both": ("telegram", "email")}
+CHANNEL_CHOICES = broadcasts.CHANNEL_CHOICES
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The task team's side of written submissions (R7): the queue, publishing, returning, the published set.
 
 Reading a submission for review and every decision is audited (ids only). A returned
-submission's author is told the reason in their language through the outbox.
+submission's author is told the reason by `bot.application.submissions`.
 """
 
 from __future__ import annotations
@@ -9,16 +9,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Channel, Person, Submission, SubmissionStatus
+from storage.models import Submission, SubmissionStatus
 from storage.repositories import audit, submissions
-
-if TYPE_CHECKING:
-    from bot.i18n import Translation
 
 
 class NotReviewable(ValueError):
@@ -70,18 +66,10 @@ async def publish(
     return found
 
 
-async def return_with_reason(
-    session: AsyncSession,
-    submission_id: uuid.UUID,
-    reason: str,
-    *,
-    actor: str,
-    now: datetime,
-    notice: Translation | None,
+async def mark_returned(
+    session: AsyncSession, submission_id: uuid.UUID, *, actor: str, now: datetime
 ) -> Submission:
-    """Mark a submission not suitable; `notice` is the author's translation, to queue their notice."""
-    from scheduler.outbox import Delivery, enqueue
-
+    """Write that a submission is not suitable (the author's notice is the caller's)."""
     found = await session.get(Submission, submission_id)
     if found is None or found.status != SubmissionStatus.RECEIVED.value:
         raise NotReviewable("this submission was decided already")
@@ -94,27 +82,7 @@ async def return_with_reason(
         subject_type="submission",
         subject_id=str(found.id),
     )
-    person = await session.get(Person, found.person_id)
-    if person is not None and notice is not None:
-        address = next(
-            (a for a in person.addresses if a.channel == Channel.TELEGRAM.value and a.unreachable_at is None),
-            None,
-        )
-        if address is not None:
-            body = notice._("Your submission {reference} was not published. Reason: {reason}").format(
-                reference=found.reference, reason=reason
-            )
-            await enqueue(
-                session,
-                [Delivery(idempotency_key=f"submission-return:{found.id}", address_id=address.id, body=body)],
-                now=now,
-            )
     return found
-
-
-async def author_language(session: AsyncSession, submission: Submission) -> str | None:
-    person = await session.get(Person, submission.person_id)
-    return person.language if person else None
 
 
 @dataclass(frozen=True)

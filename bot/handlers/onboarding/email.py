@@ -14,7 +14,8 @@ from bot.handlers.onboarding.states import Step, button, draft, editing, find_pe
 from bot.i18n import Translation
 from bot.reference import validation
 from bot.services import Context, services, translation
-from scheduler.outbox import Delivery, enqueue
+from scheduler.notices import Text, delivery_for
+from scheduler.outbox import enqueue
 from storage.models import ChannelAddress
 from storage.repositories import profiles
 
@@ -110,13 +111,13 @@ async def deliver_code(
         "Your Liaison confirmation code is {code}. It is valid for 15 minutes. "
         "If you did not ask for it, ignore this email."
     ).format(code=code)
-    delivery = Delivery(
-        idempotency_key=f"email-code:{address.id}:{uuid.uuid4()}",
-        address_id=address.id,
-        body=body,
-        subject=t._("Your Liaison confirmation code"),
+    # To the address being verified (not yet usable): the one notice that names its address itself.
+    text = Text(body, subject=t._("Your Liaison confirmation code"))
+    await enqueue(
+        session,
+        [delivery_for(address.id, address.channel, text, key=f"email-code:{address.id}:{uuid.uuid4()}")],
+        now=now,
     )
-    await enqueue(session, [delivery], now=now)
 
 
 async def code_typed(update: Update, context: Context) -> object:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from nacl.public import PrivateKey
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot.application import case_replies
 from bot.domain.escalation import CaseClock, EscalationRules, overdue
 from bot.handlers.report import KIND_LABELS
 from bot.handlers.staff.access import (
@@ -31,14 +31,11 @@ from bot.handlers.staff.access import (
     unshort,
 )
 from bot.i18n import N_, Translation
-from bot.services import Context, Services, services, translation
-from scheduler.outbox import Delivery, enqueue
+from bot.services import Context, services, translation
 from storage.models import (
     CaseOutcome,
     CaseStatus,
-    Channel,
     MessageAuthor,
-    Person,
     ReportCase,
     Risk,
     StaffMember,
@@ -437,9 +434,16 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
             if waiting.kind == "more":
                 await triage.awaiting_reporter(session, case.id, member.id, now=now)
             if reply.relay_to_person_id is not None:
-                relayed = await _relay(
-                    session, svc, reply.relay_to_person_id, case.reference, reply.message_id, text, now
+                routed = await case_replies.relay_reply(
+                    session,
+                    svc.notices,
+                    reply.relay_to_person_id,
+                    case.reference,
+                    reply.message_id,
+                    text,
+                    now=now,
                 )
+                relayed = routed is not None and routed.reached
             anonymous = case.anonymous
     except CaseNotFoundError:
         await _send(update, context, t._("This case no longer exists."))
@@ -454,44 +458,6 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
     else:
         text = t._("Saved in the case, but the reporter cannot be reached in their chat.")
     await _done(update, context, waiting.target, text)
-
-
-async def _relay(
-    session: AsyncSession,
-    svc: Services,
-    person_id: uuid.UUID,
-    reference: str,
-    message_id: uuid.UUID,
-    text: str,
-    now: datetime,
-) -> bool:
-    """Queue a staff reply to an identified reporter's chat: their language, protected, only what staff wrote."""
-    person = await session.get(Person, person_id)
-    if person is None or person.erased_at is not None:
-        return False
-    address = next(
-        (a for a in person.addresses if a.channel == Channel.TELEGRAM.value and a.unreachable_at is None),
-        None,
-    )
-    if address is None:
-        return False
-    t = svc.translator.get(person.language or svc.settings.default_language)
-    body = t._("About your case {reference}, the liaison office writes:\n{text}").format(
-        reference=reference, text=text
-    )
-    await enqueue(
-        session,
-        [
-            Delivery(
-                idempotency_key=f"case-reply:{message_id}",
-                address_id=address.id,
-                body=body,
-                protect_content=True,
-            )
-        ],
-        now=now,
-    )
-    return True
 
 
 async def choose_outcome(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:

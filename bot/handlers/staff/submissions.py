@@ -12,6 +12,8 @@ import logging
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 
+from bot.application import submissions as submission_decisions
+from bot.application.submissions import RETURN_REASONS
 from bot.domain.assessment import MAX_LENGTH, MIN_LENGTH, assess
 from bot.handlers.staff.access import TASK_TEAM, StaffButton, StaffCommand, StaffUser, button, unshort
 from bot.i18n import N_
@@ -21,13 +23,6 @@ from storage.repositories import submission_review, submissions
 
 log = logging.getLogger(__name__)
 
-RETURN_REASONS: dict[str, str] = {
-    "short": N_("It is too short to be useful."),
-    "long": N_("It is longer than the limit."),
-    "language": N_("It uses improper language."),
-    "topic": N_("It is not about the implementation of the Global Compact for Migration."),
-    "other": N_("It does not meet the guidance for written submissions."),
-}
 PREVIEW = 3000
 
 
@@ -174,17 +169,14 @@ async def return_it(update: Update, context: Context, member: StaffUser, parts: 
     if found is None:
         return
     svc = services(context)
-    async with svc.db.session() as session:
-        language = await submission_review.author_language(session, found)
-        author = svc.translator.get(language or svc.settings.default_language)
-        try:
-            await submission_review.return_with_reason(
-                session, found.id, author._(RETURN_REASONS[parts[1]]),
-                actor=f"staff:{member.id}", now=svc.clock(), notice=author,
-            )  # fmt: skip
-        except submission_review.NotReviewable:
-            await _answer(update, t._("This submission was decided already."))
-            return
+    try:
+        async with svc.db.session() as session:
+            await submission_decisions.return_submission(
+                session, svc.notices, found.id, parts[1], actor=f"staff:{member.id}", now=svc.clock()
+            )
+    except submission_review.NotReviewable:
+        await _answer(update, t._("This submission was decided already."))
+        return
     await _answer(update, t._("Returned. The author is told in their language."))
     await show_next(update, context, member)
 
