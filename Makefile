@@ -41,10 +41,10 @@ typecheck: $(STAMP)
 # Extract every gettext string from the code, merge into each language, compile.
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k npgettext:1c,2,3 -k pgettext:1c,2 \
-		--no-location --sort-output --project=liaison -o locales/messages.pot .
+		--no-location --sort-output --width=100 --project=liaison -o locales/messages.pot .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width=100 -i locales/messages.pot -d locales -D messages
 
 i18n: i18n-update compile-catalogs
 

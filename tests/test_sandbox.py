@@ -462,16 +462,13 @@ async def test_callback_can_be_answered_once(sandbox: SandboxServer, bot: Bot, p
 
 # --- injected faults, as PTB's own exceptions ---
 
-# PTB warns about its own future change of RetryAfter.retry_after to a timedelta whenever it reads it.
-ignore_retry_after_deprecation = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
-@ignore_retry_after_deprecation
 async def test_retry_after_fault(sandbox: SandboxServer, bot: Bot, person: SandboxPerson) -> None:
     sandbox.faults.add(method="sendMessage", kind="retry_after", retry_after=7)
-    with pytest.raises(RetryAfter, match="Retry in 7") as raised:
+    with pytest.raises(RetryAfter, match="Retry in 0:00:07") as raised:
         await bot.send_message(person.id, "hello")
-    assert raised.value.retry_after in (7, timedelta(seconds=7))
+    assert raised.value.retry_after == timedelta(seconds=7)  # the tests opt in to PTB_TIMEDELTA
     await bot.send_message(person.id, "hello")  # used up after one call
     assert [call.ok for call in sandbox.calls_to("sendMessage")] == [False, True]
     assert [message.content for message in person.chat.bot_messages] == ["hello"]
@@ -512,7 +509,6 @@ async def test_server_error_fault(sandbox: SandboxServer, bot: Bot, person: Sand
     await bot.send_message(person.id, "hello")
 
 
-@ignore_retry_after_deprecation
 async def test_faults_are_used_in_order(sandbox: SandboxServer, bot: Bot, person: SandboxPerson) -> None:
     sandbox.faults.add(kind="retry_after", retry_after=1)
     sandbox.faults.add(kind="server_error")
