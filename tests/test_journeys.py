@@ -91,14 +91,20 @@ async def test_invitation_register_waitlist_withdraw_promotion_skips_the_erased(
     assert full.value.refusal is decisions.Refusal.FULL
     await _decide(db, running_bot, erased_later, "waitlisted")  # waits longest
     await _decide(db, running_bot, last, "waitlisted")
-    await amina.wait_until(lambda: "accepted" in amina.last_message().content, timeout=10, what="acceptance")
+    await amina.wait_until(
+        lambda: any("accepted" in m.content for m in amina.messages()), timeout=10, what="her acceptance"
+    )
 
     # Chen erases everything: the waiting registration stays only as an anonymous count.
-    await chen.wait_until(lambda: "R-" in chen.last_message().content, timeout=10, what="waitlist notice")
+    await chen.wait_until(
+        lambda: any("候补" in m.content for m in chen.messages()), timeout=10, what="the waiting-list notice"
+    )
     await chen.send("/forget")
     await chen.wait_until(lambda: "是的，全部删除" in chen.visible_buttons(), what="the question")
     await chen.press("是的，全部删除")
-    await chen.wait_until(lambda: "/start" in chen.last_message().content, what="the erasure report")
+    await chen.wait_until(
+        lambda: any("已删除" in m.content for m in chen.messages()), what="the erasure report"
+    )
 
     # Amina withdraws through /registrations; the place goes to Badr, told in French.
     await amina.send("/registrations")
@@ -107,7 +113,7 @@ async def test_invitation_register_waitlist_withdraw_promotion_skips_the_erased(
     await amina.wait_until(lambda: "Yes, withdraw it" in amina.visible_buttons(), what="the question")
     await amina.press("Yes, withdraw it")
     await badr.wait_until(
-        lambda: "accept" in badr.last_message().content.lower() and last in badr.last_message().content,
+        lambda: any("accept" in m.content.lower() and last in m.content for m in badr.messages()),
         timeout=10,
         what="Badr's promotion",
     )

@@ -207,8 +207,9 @@ def read_specs(path: Path) -> list[EventSpec]:
 
 async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
     """Create or update one event in its own transaction; returns the lines to print."""
-    from scheduler import change_notices, invitations
-    from storage.repositories import calendar, events
+    from bot.application import events as event_service
+    from scheduler import change_notices
+    from storage.repositories import events
 
     now = services.clock()
     async with services.db.session() as session:
@@ -218,10 +219,7 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
                 raise SpecError(f"no event {spec.code} to cancel")
             if not (spec.kind and spec.region and spec.titles and spec.starts):
                 raise SpecError("a new event needs kind, region, title and starts")
-            if "en" not in spec.titles:
-                raise SpecError("a new event needs an English title (the fallback)")
-            event = await events.create(
-                session,
+            new = event_service.NewEvent(
                 code=spec.code,
                 region=spec.region,
                 kind=spec.kind,
@@ -235,12 +233,11 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
                 registration_opens_at=spec.opens,
                 registration_closes_at=spec.closes,
                 capacity=spec.capacity,
-                now=now,
+                reminders=spec.reminders,
             )
-            if spec.reminders is not None:
-                await calendar.set_offsets(session, event.id, spec.reminders)
+            published = await event_service.publish(session, new, actor="cli", now=now)
+            event, record = published.event, published.invitation
             lines = [f"event {event.code} created"]
-            record = await invitations.publish(session, event, now=now)
             if record is not None:
                 lines.append(
                     f"invitations go out {record.send_at:%Y-%m-%d %H:%M}Z, {record.lead_days} days ahead"
@@ -267,9 +264,9 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
             registration_closes_at=spec.closes,
             cancel=spec.cancel,
         )
-        result = await change_notices.update_event(session, services.translator, existing, edit, now=now)
-        if spec.reminders is not None:
-            await calendar.set_offsets(session, existing.id, spec.reminders)
+        result = await event_service.change(
+            session, services.translator, existing, edit, reminders=spec.reminders, actor="cli", now=now
+        )
         if not result.changes:
             return [f"event {existing.code} updated (nothing people must hear of)"]
         return [

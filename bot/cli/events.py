@@ -68,10 +68,10 @@ def add(
     capacity: Annotated[int | None, typer.Option(min=1, help="Places")] = None,
 ) -> None:
     """Add an event; prints its code and the invitation link payload."""
+    from bot.application import events as event_service
     from bot.bootstrap import open_services
     from bot.reference.countries import Region
     from storage.models import EventKind
-    from storage.repositories import events
 
     try:
         zone = ZoneInfo(time_zone)
@@ -88,25 +88,24 @@ def add(
     async def create() -> str:
         services = await open_services(settings)
         try:
+            new = event_service.NewEvent(
+                code=code,
+                region=region,
+                kind=kind,
+                titles=titles,
+                descriptions=descriptions,
+                starts_at=parse_moment(starts, zone),
+                ends_at=parse_moment(ends, zone) if ends else None,
+                time_zone=time_zone,
+                participant_link=participant_link,
+                view_link=view_link,
+                registration_opens_at=parse_moment(opens, zone) if opens else None,
+                registration_closes_at=parse_moment(closes, zone) if closes else None,
+                capacity=capacity,
+            )
             async with services.db.session() as session:
-                event = await events.create(
-                    session,
-                    code=code,
-                    region=region,
-                    kind=kind,
-                    titles=titles,
-                    descriptions=descriptions,
-                    starts_at=parse_moment(starts, zone),
-                    ends_at=parse_moment(ends, zone) if ends else None,
-                    time_zone=time_zone,
-                    participant_link=participant_link,
-                    view_link=view_link,
-                    registration_opens_at=parse_moment(opens, zone) if opens else None,
-                    registration_closes_at=parse_moment(closes, zone) if closes else None,
-                    capacity=capacity,
-                    now=services.clock(),
-                )
-                return event.code
+                published = await event_service.publish(session, new, actor="cli", now=services.clock())
+                return published.event.code
         finally:
             await services.db.dispose()
 

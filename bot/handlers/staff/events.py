@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.application import events as event_service
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -34,10 +35,10 @@ from bot.i18n import N_, Translation, language_name
 from bot.reference.countries import Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
-from scheduler import change_notices, invitations
+from scheduler import change_notices
 from scheduler.calendar_texts import deep_link, kind_label, region_label
 from storage.models import Event, EventKind, EventStatus
-from storage.repositories import audit, events
+from storage.repositories import events
 
 log = logging.getLogger(__name__)
 
@@ -470,29 +471,23 @@ async def _create(update: Update, context: Context, member: StaffUser, draft: di
     t = translation(update, context)
     svc = services(context)
     now = svc.clock()
-    starts = datetime.fromisoformat(draft["starts"])
-    if starts <= now:
+    new = event_service.NewEvent(
+        region=draft["region"],
+        kind=draft["kind"],
+        titles=_titles(draft),
+        starts_at=datetime.fromisoformat(draft["starts"]),
+        time_zone=draft["zone"],
+        participant_link=draft.get("plink") or None,
+        view_link=draft.get("vlink") or None,
+        capacity=int(draft["capacity"]) if draft.get("capacity") else None,
+    )
+    try:
+        async with svc.db.session() as session:
+            published = await event_service.publish(session, new, actor=f"staff:{member.id}", now=now)
+            code, record = published.event.code, published.invitation
+    except event_service.EventRefused:
         await _send(update, context, t._("That time has passed. Send /event to start again."))
         return
-    async with svc.db.session() as session:
-        event = await events.create(
-            session,
-            region=draft["region"],
-            kind=draft["kind"],
-            titles=_titles(draft),
-            starts_at=starts,
-            time_zone=draft["zone"],
-            participant_link=draft.get("plink") or None,
-            view_link=draft.get("vlink") or None,
-            capacity=int(draft["capacity"]) if draft.get("capacity") else None,
-            now=now,
-        )
-        record = await invitations.publish(session, event, now=now)
-        await audit.append(
-            session, at=now, actor=f"staff:{member.id}", action="event.created",
-            subject_type="event", subject_id=str(event.id),
-        )  # fmt: skip
-        code = event.code
     log.info("staff member %s created event %s", member.id, code)
     lines = [t._("Event {code} is created.").format(code=code)]
     link = deep_link(context.bot.username, code)
@@ -610,19 +605,15 @@ async def _apply_edit(update: Update, context: Context, member: StaffUser, draft
         view_link=draft["value"] if action == "vl" else None,
         cancel=action == "cx",
     )
-    names = {
-        "mv": "event.moved",
-        "pl": "event.participant_link",
-        "vl": "event.view_link",
-        "cx": "event.cancelled",
-    }
     async with svc.db.session() as session:
         event = await events.get(session, uuid.UUID(draft["event"]))
         if event is None or event.status == EventStatus.CANCELLED.value:
             await _send(update, context, t._("This event is cancelled; create a new one instead."))
             return
         try:
-            result = await change_notices.update_event(session, svc.translator, event, edit, now=now)
+            result = await event_service.change(
+                session, svc.translator, event, edit, actor=f"staff:{member.id}", now=now
+            )
         except ValueError:
             await _send(
                 update,
@@ -632,12 +623,8 @@ async def _apply_edit(update: Update, context: Context, member: StaffUser, draft
                 ),
             )
             return
-        await audit.append(
-            session, at=now, actor=f"staff:{member.id}", action=names[action],
-            subject_type="event", subject_id=str(event.id),
-        )  # fmt: skip
         code = event.code
-    log.info("staff member %s changed event %s (%s)", member.id, code, names[action])
+    log.info("staff member %s changed event %s (%s)", member.id, code, action)
     if not result.changes:
         await _send(update, context, t._("Nothing changed: {code} already had that.").format(code=code))
         return
