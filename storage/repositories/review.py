@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     BalanceData,
+    Channel,
     ConsentPurpose,
     Event,
     Person,
@@ -202,11 +203,7 @@ async def participants(
             if person is not None and person.erased_at is None:
                 name, organisation = person.display_name, person.organisation
                 email = next(
-                    (
-                        a.address
-                        for a in person.addresses
-                        if a.channel == "email" and a.verified_at is not None
-                    ),
+                    (a.address for a in person.addresses if a.channel == Channel.EMAIL.value and a.usable),
                     None,
                 )
         found.append(
