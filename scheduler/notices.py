@@ -135,6 +135,7 @@ def delivery_for(
         attachment=text.attachment if shape.attachment else None,
         send_after=send_after,
         protect_content=protect_content,
+        channel=channel,
     )
 
 

@@ -61,6 +61,8 @@ class Delivery:
     attachment: tuple[str, bytes, str] | None = None  # (filename, content, mime), small (e.g. .ics)
     protect_content: bool = False
     broadcast_id: uuid.UUID | None = None
+    # The address's channel when the caller already read it (planners do); else it is looked up.
+    channel: str | None = None
 
 
 def encode_attachment(attachment: tuple[str, bytes, str]) -> str:
@@ -103,14 +105,15 @@ async def enqueue(session: AsyncSession, deliveries: Sequence[Delivery], *, now:
     for delivery in deliveries:
         _check(delivery)
     keyring = keyring_of(session.sync_session)
-    channels = await repository.address_channels(session, {d.address_id for d in deliveries})
+    unknown = {d.address_id for d in deliveries if d.channel is None}
+    channels = await repository.address_channels(session, unknown) if unknown else {}
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
     for delivery in deliveries:
         if delivery.idempotency_key in seen:
             continue
         seen.add(delivery.idempotency_key)
-        channel = channels.get(delivery.address_id)
+        channel = delivery.channel or channels.get(delivery.address_id)
         if channel is None:
             raise ValueError("a delivery names an address that does not exist")
         row_id = uuid.uuid4()
