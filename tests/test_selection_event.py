@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.cli.select import QuotaChoice, build_problem, confirm, load_candidates, pool_of
+from bot.cli.select import QuotaChoice, build_problem
+from bot.cli.select_event import confirm, load_candidates, pool_of
 from bot.i18n import Translator
 from bot.selection.leximin import select_leximin
 from bot.selection.pool import Quota

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
+from storage.migrate import APPLIED
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -27,12 +28,20 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
 
 
 def _run(connection: Connection) -> None:
+    # `storage.migrate.upgrade` passes a list to learn which revisions ran (applied or up to date).
+    applied: list[str] | None = context.config.attributes.get(APPLIED)
+
+    def record(*, step: Any, **_: Any) -> None:
+        if applied is not None and step.up_revision_id is not None and step.is_upgrade:
+            applied.append(str(step.up_revision_id))
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        on_version_apply=record,
     )
     with context.begin_transaction():
         context.run_migrations()

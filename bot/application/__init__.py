@@ -1,0 +1,1 @@
+"""Application services: one function per action that several entry points perform."""
