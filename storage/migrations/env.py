@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
@@ -31,8 +33,10 @@ def _run(connection: Connection) -> None:
     # `storage.migrate.upgrade` passes a list to learn which revisions ran (applied or up to date).
     applied: list[str] | None = context.config.attributes.get(APPLIED)
 
-    def record(*, step: Any, **_: Any) -> None:
-        if applied is not None and step.up_revision_id is not None and step.is_upgrade:
+    def record(
+        ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+    ) -> None:
+        if applied is not None and step.is_upgrade and step.up_revision_id is not None:
             applied.append(str(step.up_revision_id))
 
     context.configure(
