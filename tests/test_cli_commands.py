@@ -150,6 +150,7 @@ def test_keys_status_generate_rotate(installed: Path) -> None:
     assert f"active: {added.group(1)}" in run_cli(["keys", "status"]).out
 
     fails_with_one_line(run_cli(["keys", "rotate", "--batch", "0"]), "--batch")
+    fails_with_one_line(run_cli(["keys", "generate", "--count", "2"]), "No such option")
 
 
 def test_keys_status_without_a_key_file_is_one_line(tmp_path: Path) -> None:
@@ -176,6 +177,7 @@ def test_staff_add_list_remove() -> None:
         run_cli(["staff", "add", "4243", "--role", "boss"]), "administrator, liaison or task_team"
     )
     fails_with_one_line(run_cli(["staff", "remove", "4242"]), "no active staff member")
+    fails_with_one_line(run_cli(["staff", "list", "--role", "liaison"]), "No such option")
 
 
 def test_audit_shows_and_verifies_the_log() -> None:
@@ -186,6 +188,7 @@ def test_audit_shows_and_verifies_the_log() -> None:
     assert verified.code == 0 and re.match(r"audit log intact: \d+ entries", verified.out)
 
     fails_with_one_line(run_cli(["audit", "--limit", "0"]), "--limit")
+    fails_with_one_line(run_cli(["audit", "verify", "--fix"]), "No such option")
 
 
 # --- worker: the outbox workers alone, in their own process ---
