@@ -120,6 +120,7 @@ def test_submissions_export_writes_the_published_set(installed: Path) -> None:
 
 
 def test_reports_recovery_key_status_restore_and_purge() -> None:
+    assert re.search(r"warn\s+reports\s+no liaison staff", run_cli(["doctor"]).out)
     before = run_cli(["reports", "status"])
     assert before.code == 0 and "recovery keys: 0" in before.out
     assert "no one can read reports yet" in before.out
@@ -150,6 +151,9 @@ def test_reports_recovery_key_status_restore_and_purge() -> None:
     restored = run_cli(["reports", "recovery-key", "restore", "--staff", "7070"], input=f"{key}\n")
     assert restored.code == 0, restored.err
     assert "1 case(s) re-sealed to the staff member" in restored.out
+    doctor = run_cli(["doctor"])
+    assert doctor.code == 0 and "warn" not in doctor.out
+    assert re.search(r"ok\s+reports\s+1 staff to alert, 1 staff report keys, 1 recovery keys", doctor.out)
     purged = run_cli(["reports", "purge"])
     assert purged.code == 0 and re.fullmatch(r"purged \d+ closed case\(s\)\n", purged.out)
 

@@ -8,7 +8,6 @@ they name the setting to look at and what the error means.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -168,8 +167,54 @@ async def check_bot_token(settings: Settings) -> Finding:
         )
 
 
-CHECKS: tuple[Callable[[Settings], Awaitable[Finding]], ...] = (check_database, check_smtp, check_bot_token)
+async def check_report_readers(settings: Settings) -> Finding:
+    """Whether an urgent report reaches someone and can be read: liaison staff, their keys, a recovery key.
+
+    A warning, not a failure: a new install has none of these until staff are added.
+    """
+    from sqlalchemy import func, select
+
+    from storage.models import RecoveryKey, StaffMember, StaffReportKey, StaffRole
+
+    db = Database(settings.resolved_database_url, keyring_from(settings, create=False))
+    try:
+        async with db.session() as session:
+            alerted = await session.scalar(
+                select(func.count())
+                .select_from(StaffMember)
+                .where(
+                    StaffMember.removed_at.is_(None),
+                    StaffMember.role.in_((StaffRole.LIAISON.value, StaffRole.ADMINISTRATOR.value)),
+                )
+            )
+            keys = await session.scalar(select(func.count()).select_from(StaffReportKey))
+            recovery = await session.scalar(
+                select(func.count()).select_from(RecoveryKey).where(RecoveryKey.retired_at.is_(None))
+            )
+    finally:
+        await db.dispose()
+    missing = []
+    if not alerted:
+        missing.append(
+            "no liaison staff or administrator to alert of urgent reports "
+            "(`liaison staff add TELEGRAM_ID --role liaison`)"
+        )
+    if not keys:
+        missing.append("no staff member can read reports yet (staff send /setpassphrase to the bot)")
+    if not recovery:
+        missing.append("no recovery key (`liaison reports recovery-key generate`, kept offline)")
+    if missing:
+        return Finding("reports", Level.WARN, "; ".join(missing))
+    return Finding(
+        "reports", Level.OK, f"{alerted} staff to alert, {keys} staff report keys, {recovery} recovery keys"
+    )
 
 
 async def diagnose(settings: Settings) -> list[Finding]:
-    return [await check(settings) for check in CHECKS]
+    """Every check, in order; the report readers only when the database itself is usable."""
+    database = await check_database(settings)
+    found = [database]
+    if database.level is Level.OK:
+        found.append(await check_report_readers(settings))
+    found += [await check_smtp(settings), await check_bot_token(settings)]
+    return found
