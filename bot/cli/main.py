@@ -290,11 +290,19 @@ def staff_list() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point (`liaison`, or `main([...])` in tests); returns the exit status.
+    """Entry point. `main([...])` (tests, embedding) returns the exit status; `main()` (the
+    `liaison` script, the process's own arguments) exits the process with it.
 
     A wrong argument or an expected failure (configuration, keys, schema) is one line on
     stderr, never a traceback or a box of help: the person sees what to change.
     """
+    status = _main(argv)
+    if argv is None:
+        sys.exit(status)
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         status = app(args=argv, prog_name="liaison", standalone_mode=False)
     except NoArgsIsHelpError as exc:
