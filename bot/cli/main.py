@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-# Typer vendors Click and exports only some of its exceptions; these are the ones a wrong command line raises.
+# Typer (0.26+) vendors Click and exports only some of its exceptions: these are what a wrong command line raises.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from bot.cli.audit import audit_app
