@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli.contacts import Invitation, import_rows, read_rows, write_rejects
 from bot.cli.main import app
-from bot.domain.outreach import map_columns, validate
+from bot.domain.outreach import ContactRow, map_columns, validate
 from scheduler.clock import ManualClock
 from storage.db import Database
 from storage.models import Channel, Contact, InvitationState, OutboxMessage
@@ -47,10 +47,41 @@ def test_validation_names_every_problem_without_values() -> None:
     bad = validate(2, {"e": "nope", "c": "Atlantis", "l": "xx"}, mapping)
     assert not hasattr(bad, "email_key")
     assert bad.problems == (  # type: ignore[union-attr]
-        "email: not a valid address", "country: not a country name or ISO code", "language: not one of en, ar, zh, fr, ru, es",
+        "email: not a valid address", "language: not one of en, ar, zh, fr, ru, es",
     )  # fmt: skip
     good = validate(3, {"e": " Ana@Example.ORG ", "c": "Kenya", "l": "ES"}, mapping)
     assert getattr(good, "email_key", None) == "ana@example.org" and getattr(good, "country", None) == "KE"
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "code"),
+    [
+        ("Sénégal", "fr", "SN"),
+        ("مصر", "ar", "EG"),
+        ("中国", "zh", "CN"),
+        ("Russia", "en", "RU"),
+        ("USA", "", "US"),
+    ],
+)
+def test_countries_are_understood_as_onboarding_understands_them(
+    typed: str, language: str, code: str
+) -> None:
+    row = validate(
+        2,
+        {"e": "ana@example.org", "c": typed, "l": language},
+        {"email": "e", "country": "c", "language": "l"},
+    )
+    assert isinstance(row, ContactRow) and row.country == code and row.warnings == ()
+
+
+def test_an_unrecognised_country_keeps_the_row_without_a_country_and_warns() -> None:
+    for typed in ("Atlantis", "Korea"):  # none, and two equally good
+        row = validate(2, {"e": "ana@example.org", "c": typed}, {"email": "e", "country": "c"})
+        assert isinstance(row, ContactRow) and row.country is None and row.email == "ana@example.org"
+        assert row.warnings == (
+            "country: not recognised (no country, or several, match it); imported without a country",
+        )
+        assert typed not in " ".join(row.warnings)
 
 
 async def test_import_with_duplicates_and_bad_rows_gives_the_expected_report(
@@ -81,37 +112,41 @@ async def test_import_with_duplicates_and_bad_rows_gives_the_expected_report(
         invitation=Invitation("AFR26", "liaison_test_bot"),
     )  # fmt: skip
     assert total == 9 and report.rows == 9
-    assert report.imported == 2 and report.invited == 2  # Awa and Chen
+    assert report.imported == 3 and report.invited == 3  # Awa, Chen, and Dana without a country
     assert report.duplicate_in_file == [3]
     assert report.duplicate_contact == [10]  # Hana, from the earlier list
     assert report.already_person == [8]  # Farid uses Liaison already
     assert [(b.line, b.problems) for b in report.bad] == [
         (4, ("email: not a valid address",)),
-        (6, ("country: not a country name or ISO code",)),
         (7, ("language: not one of en, ar, zh, fr, ru, es",)),
         (9, ("email: missing",)),
     ]
+    assert [line for line, _warning in report.warnings] == [6]
     summary = "\n".join(report.lines())
-    assert "bad rows: 4" in summary and "line 6: country" in summary and "awa@" not in summary.lower()
+    assert (
+        "bad rows: 3" in summary and "imported with a warning: 1" in summary and "line 6: country" in summary
+    )
+    assert "awa@" not in summary.lower() and "Atlantis" not in summary
 
     rejects = tmp_path / "rejects.csv"
     write_rejects(rejects, headers, report.bad)
     rejected = rejects.read_text(encoding="utf-8")
     assert (
-        "Bilal" in rejected and "email: missing" in rejected and rejected.count("\n") == 5
+        "Bilal" in rejected and "email: missing" in rejected and rejected.count("\n") == 4
     )  # kept for fixing
 
     async with database.session() as session:
         found = (await session.scalars(select(Contact).where(Contact.source == "Sahel network"))).all()
         outbox = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))).all()
         awa = next(c for c in found if c.email == "awa@example.org")
-    assert {c.name for c in found} == {"Awa Diallo", "Chen Li"}
+    assert {c.name for c in found} == {"Awa Diallo", "Chen Li", "Dana"}
+    assert next(c for c in found if c.name == "Dana").country is None
     assert (
         awa.invitation == InvitationState.QUEUED.value
         and awa.invited_event == "AFR26"
         and awa.language == "fr"
     )
-    assert len(outbox) == 2 and all(m.channel == "email" for m in outbox)
+    assert len(outbox) == 3 and all(m.channel == "email" for m in outbox)
     bodies = sorted(m.body or "" for m in outbox)
     assert any(
         "https://t.me/liaison_test_bot?start=ev_AFR26" in b and "Consultation régionale" in b for b in bodies

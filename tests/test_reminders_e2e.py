@@ -21,7 +21,7 @@ from storage.models import Event
 from tests.bot_fixtures import RunningBot, make_services, settings_for_tests
 from tests.calendar_helpers import an_event, outbox_rows, register, someone
 from tests.smtp_fixtures import SmtpServer
-from tests.test_senders_telegram import eventually
+from tests.waiting import eventually
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 4, 2, 10, tzinfo=PARIS).astimezone(UTC)  # 10:00 CEST, after the change of 29 March
@@ -169,6 +169,7 @@ async def test_reminders_restart_and_reschedule_in_two_zones_and_languages(
     await eventually(lambda: len(texts(sandbox, amina_user.id)) == 4 and len(texts(sandbox, li_user.id)) == 4)
     assert "12:00" in texts(sandbox, amina_user.id)[-1]
     await smtp_server.sink.wait_for(4)
+    await all_recorded()  # the last outcomes are committed a moment after the messages arrive
     clock.advance(timedelta(minutes=30))
     assert await reminders.plan_reminders(services) == 0
     async with services.db.session() as session:

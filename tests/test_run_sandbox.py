@@ -82,7 +82,7 @@ def test_run_refuses_an_unmigrated_database_with_one_line(tmp_path: Path) -> Non
     result = subprocess.run([*LIAISON, "run"], env=_env(tmp_path), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "liaison: the database schema is not up to date: run `liaison migrate` (or `make run`)"
+        "liaison: the database has no schema yet: run `liaison migrate` (or `make run`)"
     )
     assert "Traceback" not in result.stderr
 

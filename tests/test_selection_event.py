@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.cli.select import QuotaChoice, build_problem, confirm, load_candidates, pool_of
+from bot.cli.select import QuotaChoice, build_problem
+from bot.cli.select_event import confirm, load_candidates, pool_of
 from bot.i18n import Translator
 from bot.selection.leximin import select_leximin
 from bot.selection.pool import Quota
@@ -83,7 +84,7 @@ async def test_select_from_registrations_accepts_waitlists_and_tells_everyone(da
         outcome = await confirm(
             session, candidates, selection, now=datetime.now(UTC), translator=Translator()
         )
-    assert outcome == (6, 17, 1)
+    assert outcome == (6, 17, 1, 0)
 
     async with database.session() as session:
         rows = list(await session.scalars(select(Registration)))
@@ -99,5 +100,5 @@ async def test_select_from_registrations_accepts_waitlists_and_tells_everyone(da
     # Confirming again changes nothing and tells nobody twice.
     async with database.session() as session:
         again = await confirm(session, candidates, selection, now=datetime.now(UTC), translator=Translator())
-        assert again == (0, 0, 24)
+        assert again == (0, 0, 24, 0)
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 23

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,20 +15,8 @@ from scheduler.outbox import Delivery, enqueue
 from storage.db import Database
 from storage.models import Broadcast, ChannelAddress, OutboxMessage
 from storage.repositories import outbox as repository
+from tests.waiting import eventually  # also imported from here by older tests
 from tests.worker_process import add_recipients, app_settings, fast_settings, running_workers
-
-
-async def eventually(check: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def rows_by_key(db: Database) -> dict[str, OutboxMessage]:

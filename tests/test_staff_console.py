@@ -23,6 +23,7 @@ from storage.models import (
 )
 from storage.repositories import audit, people, reports, staff
 from tests.report_fixtures import PASSPHRASE, ReportWorld, expect, file_report, report_world
+from tests.waiting import eventually
 
 __all__ = ["report_world"]
 
@@ -177,16 +178,22 @@ async def test_triage_end_to_end_with_the_reply_relayed(report_world: ReportWorl
     relayed_message = await expect(reporter, "We are looking into it and will write again within two days.")
     assert relayed_message.protect_content and reference.group(0) in relayed_message.content
     assert "badges" not in relayed_message.content and "Lia" not in relayed_message.content
-    async with report_world.services.db.session() as session:
-        address = await people.find_address(
-            session, report_world.services.keyring, Channel.TELEGRAM, str(reporter.id)
-        )
-        assert address is not None
-        rows = (
-            await session.scalars(select(OutboxMessage).where(OutboxMessage.address_id == address.id))
-        ).all()
+
+    async def relayed_and_recorded() -> list[OutboxMessage] | None:
+        """The relayed row, once the worker has committed its outcome (the chat sees it a moment before)."""
+        async with report_world.services.db.session() as session:
+            address = await people.find_address(
+                session, report_world.services.keyring, Channel.TELEGRAM, str(reporter.id)
+            )
+            assert address is not None
+            rows = (
+                await session.scalars(select(OutboxMessage).where(OutboxMessage.address_id == address.id))
+            ).all()
         relayed = [r for r in rows if r.idempotency_key.startswith("case-reply:")]
-        assert len(relayed) == 1 and relayed[0].protect_content and relayed[0].state == OutboxState.SENT.value
+        return relayed if relayed and relayed[0].state == OutboxState.SENT.value else None
+
+    relayed = await eventually(relayed_and_recorded)
+    assert isinstance(relayed, list) and len(relayed) == 1 and relayed[0].protect_content
 
     await liaison.press("Close")
     await expect(liaison, "Close the case with which outcome?")

@@ -216,6 +216,7 @@ def status(broadcast_id: uuid.UUID) -> None:
 def cancel(broadcast_id: uuid.UUID) -> None:
     """Cancel what is not yet sent of a broadcast."""
     from bot.bootstrap import open_services
+    from scheduler import broadcasts
     from storage.repositories import outbox
 
     settings = _settings()
@@ -224,6 +225,8 @@ def cancel(broadcast_id: uuid.UUID) -> None:
         services = await open_services(settings)
         try:
             async with services.db.session() as session:
+                if await broadcasts.find(session, broadcast_id) is None:
+                    raise typer.BadParameter("no broadcast with this id")
                 return await outbox.cancel_broadcast(session, broadcast_id, now=services.clock())
         finally:
             await services.db.dispose()

@@ -3,7 +3,8 @@
 It shows how the file's columns map to our fields (with the first row's values, for the
 desk to check), asks before importing, validates every row, de-duplicates by the blind
 index of the email against the file itself, existing contacts and people who already
-use Liaison, and reports every bad row by line and problem; bad rows are also written
+use Liaison, and reports every bad row by line and problem (and every row imported with a
+warning, such as a country it could not recognise); bad rows are also written
 to `<FILE>.rejected.csv` with a `problem` column, to fix and import again. With
 `--invite EVENT_CODE --bot USERNAME`, new contacts get an email invitation (in their
 language) with the deep link `https://t.me/<bot>?start=ev_<code>`, through the outbox.
@@ -75,6 +76,7 @@ class ImportReport:
     duplicate_contact: list[int] = field(default_factory=list)
     already_person: list[int] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (line, what was left out); imported
     invited: int = 0
 
     def lines(self) -> list[str]:
@@ -87,6 +89,9 @@ class ImportReport:
             f"bad rows: {len(self.bad)}",
         ]
         found += [f"  line {row.line}: {'; '.join(row.problems)}" for row in self.bad]
+        if self.warnings:
+            found.append(f"imported with a warning: {len(self.warnings)}")
+            found += [f"  line {line}: {warning}" for line, warning in self.warnings]
         if self.invited:
             found.append(f"invitations queued: {self.invited}")
         return found
@@ -140,6 +145,7 @@ async def import_rows(
                     source=source, now=now,
                 )  # fmt: skip
                 report.imported += 1
+                report.warnings += [(row.line, warning) for warning in row.warnings]
                 if invitation is not None and event is not None:
                     await _invite(services, session, contact, event, invitation)
                     report.invited += 1

@@ -146,8 +146,11 @@ def list_events(
         finally:
             await services.db.dispose()
 
-    for line in asyncio.run(listing()):
+    lines = asyncio.run(listing())
+    for line in lines:
         typer.echo(line)
+    if not lines:
+        typer.echo("no events" if all_events else "no upcoming events (--all shows past ones too)")
 
 
 @events_app.command("registrations")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
+
+# Typer (0.26+) vendors Click and exports only some of its exceptions: these are what a wrong command line raises.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from bot.cli.audit import audit_app
 from bot.cli.broadcast import broadcast_app
@@ -85,8 +88,11 @@ def migrate() -> None:
 
     settings = _settings()
     keyring_from(settings, create=True)
-    upgrade(settings.resolved_database_url)
-    typer.echo("database schema is up to date")
+    applied = upgrade(settings.resolved_database_url)
+    if applied:
+        typer.echo(f"applied {len(applied)} migrations ({', '.join(applied)}); the schema is up to date")
+    else:
+        typer.echo("database schema is up to date; nothing to apply")
 
 
 @app.command()
@@ -97,7 +103,7 @@ def doctor() -> None:
     settings = _settings()
     findings = _run(lambda: diagnose(settings))
     for finding in findings:
-        typer.echo(f"{'ok ' if finding.ok else 'BAD'} {finding.check:<9} {finding.detail}")
+        typer.echo(f"{finding.level.value:<4} {finding.check:<9} {finding.detail}")
     if not all(finding.ok for finding in findings):
         raise typer.Exit(1)
 
@@ -283,10 +289,36 @@ def staff_list() -> None:
         typer.echo(f"{telegram_id:>14}  {role:<14} since {added}")
 
 
-def main() -> None:
-    """Entry point: expected failures become one line on stderr and exit status 2."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point. `main([...])` (tests, embedding) returns the exit status; `main()` (the
+    `liaison` script, the process's own arguments) exits the process with it.
+
+    A wrong argument or an expected failure (configuration, keys, schema) is one line on
+    stderr, never a traceback or a box of help: the person sees what to change.
+    """
+    status = _main(argv)
+    if argv is None:
+        sys.exit(status)
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
-        app()
+        status = app(args=argv, prog_name="liaison", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # `liaison` or `liaison events` alone: the help is the answer
+        return 0
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "liaison"
+        sys.stderr.write(f"{where}: {exc.format_message().rstrip('.')} (see `{where} --help`)\n")
+        return exc.exit_code
+    except ClickException as exc:
+        sys.stderr.write(f"liaison: {exc.format_message()}\n")
+        return exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("liaison: stopped, nothing more was done\n")
+        return 1
     except EXPECTED_ERRORS as exc:
         sys.stderr.write(f"liaison: {exc}\n")
-        sys.exit(2)
+        return 2
+    return status if isinstance(status, int) else 0

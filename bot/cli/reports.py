@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Annotated
 
 import typer
@@ -73,7 +74,8 @@ def recovery_restore(
     from storage.repositories import staff
 
     settings = _settings()
-    secret = typer.prompt("Recovery key", hide_input=True)
+    # Hidden at a terminal; read plainly when piped in (from a secret store), where hiding only warns.
+    secret = typer.prompt("Recovery key", hide_input=sys.stdin.isatty())
     try:
         recovery = parse_recovery_key(secret)
     except ReportCryptoError as exc:

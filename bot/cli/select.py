@@ -1,27 +1,25 @@
 """`liaison select`: balanced, fair selection for an oversubscribed event, or for a CSV pool.
 
 Preview first (the transparency report), then confirm. From a CSV pool the outcome is
-written to a CSV file; for an event the selected registrations are accepted and the
-rest waitlisted, each person told in their language through the outbox.
+written to a CSV file; for an event (`bot.cli.select_event`) the selected registrations
+are accepted and the rest waitlisted, each person told in their language through the outbox.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from bot.selection.lottery import Selection
 from bot.selection.pool import (
-    Applicant,
     Pool,
     PoolError,
     Quota,
@@ -31,14 +29,6 @@ from bot.selection.pool import (
     proportional_quotas,
 )
 from bot.selection.report import SelectionReport, build_report
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from bot.i18n import Translator
-    from storage.models.events import Event
-    from storage.models.profiles import BalanceData
-    from storage.models.registrations import Registration
 
 
 class Algorithm(StrEnum):
@@ -200,6 +190,7 @@ def select(
 
             select_for_event(
                 event,
+                kind,
                 seats,
                 choice,
                 algorithm,
@@ -265,203 +256,3 @@ def _select_from_csv(
         raise typer.Exit(1)
     write_outcome(selection, out)
     typer.echo(f"{len(selection.panel)} accepted, {len(selection.waitlisted)} waitlisted: written to {out}")
-
-
-# --- selecting from an event's registrations ---
-
-EVENT_FEATURES = ("stakeholder_type", "subregion", "country", "gender", "age_group", "migrant_led")
-UNKNOWN = "unknown"
-"""The value of a feature nobody gave (unanswered, or the person was erased): a group of its own."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A pending, eligible registration and the balance values of the person behind it."""
-
-    registration_id: uuid.UUID
-    reference: str
-    kind: str
-    values: dict[str, str]
-
-
-def eligible(registration: Registration) -> bool:
-    """Pending, and for a floor intervention all three criteria of R5 (a) answered yes."""
-    from bot.domain.eligibility import FLOOR_QUESTIONS
-    from storage.models.registrations import RegistrationKind, RegistrationStatus
-
-    if registration.status != RegistrationStatus.PENDING:
-        return False
-    if registration.kind == RegistrationKind.FLOOR:
-        return all(getattr(registration, question) is True for question in FLOOR_QUESTIONS)
-    return True
-
-
-def candidate(registration: Registration, balance: BalanceData | None) -> Candidate:
-    values = {
-        "stakeholder_type": registration.stakeholder_type,
-        "subregion": registration.subregion,
-        "country": registration.country,
-        "gender": balance.gender if balance else None,
-        "age_group": balance.age_group if balance else None,
-        "migrant_led": balance.migrant_led if balance else None,
-    }
-    return Candidate(
-        registration_id=registration.id,
-        reference=registration.reference,
-        kind=registration.kind,
-        values={k: (v or UNKNOWN) for k, v in values.items()},
-    )
-
-
-def pool_of(candidates: Sequence[Candidate]) -> Pool:
-    return Pool(
-        applicants=tuple(Applicant(id=c.reference, features=c.values) for c in candidates),
-        features=EVENT_FEATURES,
-    )
-
-
-async def load_candidates(
-    session: AsyncSession, code: str, kind: str | None
-) -> tuple[Event, list[Candidate]]:
-    """The event with `code` and its pending eligible registrations of `kind`."""
-    from storage.models.profiles import BalanceData
-    from storage.repositories import events, registrations
-
-    event = await events.by_code(session, code)
-    if event is None:
-        raise PoolError(f"no event has the code {code!r}")
-    pending = [r for r in await registrations.for_event(session, event.id) if eligible(r)]
-    kinds = sorted({r.kind for r in pending})
-    if kind is None and len(kinds) > 1:
-        raise PoolError(
-            f"the event has pending requests of several kinds ({', '.join(kinds)}): choose one with --kind"
-        )
-    chosen = [r for r in pending if kind is None or r.kind == kind]
-    found = []
-    for registration in chosen:
-        balance = None
-        if registration.person_id is not None:
-            balance = await session.get(BalanceData, registration.person_id)
-        found.append(candidate(registration, balance))
-    return event, found
-
-
-async def confirm(
-    session: AsyncSession,
-    candidates: Sequence[Candidate],
-    selection: Selection,
-    *,
-    now: datetime,
-    translator: Translator | None,
-) -> tuple[int, int, int]:
-    """Accept the selected, waitlist the rest (reason: balance); each person is told through the outbox.
-
-    Registrations that stopped being pending since the preview (withdrawn, reviewed) are left
-    alone and counted as skipped.
-    """
-    from bot.application import registrations as decisions
-    from bot.i18n import Translator
-    from scheduler.notices import Notices
-    from storage.models.registrations import Registration, RegistrationStatus
-
-    notices = Notices(translator or Translator())
-    chosen = set(selection.panel)
-    accepted = waitlisted = skipped = 0
-    for c in candidates:
-        current = await session.get(Registration, c.registration_id)
-        if current is None or current.status != RegistrationStatus.PENDING:
-            skipped += 1
-            continue
-        selected = c.reference in chosen
-        try:
-            await decisions.decide(
-                session,
-                notices,
-                c.registration_id,
-                (RegistrationStatus.ACCEPTED if selected else RegistrationStatus.WAITLISTED).value,
-                reason_key=None if selected else "balance",
-                actor="cli",
-                now=now,
-            )
-        except decisions.DecisionRefused:
-            # The event filled up meanwhile (capacity below the seats drawn): left pending for review.
-            skipped += 1
-            continue
-        if selected:
-            accepted += 1
-        else:
-            waitlisted += 1
-    return accepted, waitlisted, skipped
-
-
-def _select_for_event(
-    code: str,
-    kind: str | None,
-    seats: int,
-    choice: QuotaChoice,
-    algorithm: Algorithm,
-    seed: int | None,
-    time_limit: float | None,
-    relax: bool,
-    reports: Sequence[Path | None],
-    *,
-    yes: bool,
-    dry_run: bool,
-) -> None:
-    import asyncio
-
-    from bot.bootstrap import open_services
-    from bot.cli.main import _settings
-    from storage.repositories import audit
-
-    settings = _settings()
-
-    async def load() -> tuple[uuid.UUID, list[Candidate]]:
-        services = await open_services(settings)
-        try:
-            async with services.db.session() as session:
-                event, found = await load_candidates(session, code, kind)
-                return event.id, found
-        finally:
-            await services.db.dispose()
-
-    event_id, candidates = asyncio.run(load())
-    if not candidates:
-        raise PoolError("the event has no pending eligible requests to select from")
-    selection = preview(
-        build_problem(pool_of(candidates), seats, choice), algorithm, seed, time_limit, relax, reports
-    )
-    if dry_run:
-        return
-    if not yes and not typer.confirm(
-        f"Accept these {len(selection.panel)} and waitlist the other "
-        f"{len(selection.waitlisted)}? Each person will be told."
-    ):
-        typer.echo("Nothing changed.")
-        raise typer.Exit(1)
-
-    async def record() -> tuple[int, int, int]:
-        services = await open_services(settings)
-        try:
-            async with services.db.session() as session:
-                outcome = await confirm(
-                    session, candidates, selection, now=services.clock(), translator=services.translator
-                )
-                await audit.append(
-                    session,
-                    at=services.clock(),
-                    actor="cli",
-                    action=f"selection.{algorithm.value}",
-                    subject_type="event",
-                    subject_id=f"{event_id} seed={selection.seed}",
-                )
-                return outcome
-        finally:
-            await services.db.dispose()
-
-    accepted, waitlisted, skipped = asyncio.run(record())
-    typer.echo(f"{accepted} accepted, {waitlisted} waitlisted; each will be told in their language.")
-    if skipped:
-        typer.echo(
-            f"{skipped} requests changed since the preview (withdrawn or reviewed) and were left as they are."
-        )

@@ -3,7 +3,10 @@
 A list from a regional network member arrives as CSV or XLSX with whatever headers they
 used. Headers are matched to our fields by common names in the six languages (or by an
 explicit `--map field=Header`); every row is validated, and a row with a problem is
-reported with its line and the problem, never dropped silently.
+reported with its line and the problem, never dropped silently. Countries are understood
+as onboarding understands them (`countries.identify`: names in the six languages, ISO
+codes); a country that names none, or several, leaves the contact without one and is
+reported as a warning, since the email alone is worth keeping.
 """
 
 from __future__ import annotations
@@ -12,8 +15,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pycountry
-
+from bot.reference import countries
 from bot.reference.validation import ORGANISATION, Problem, check_email, check_text, clean
 from bot.settings import LANGUAGES
 from storage.crypto.blind_index import normalise_email
@@ -65,6 +67,7 @@ class ContactRow:
     organisation: str | None = field(default=None, repr=False)
     country: str | None = None
     language: str | None = None
+    warnings: tuple[str, ...] = ()  # field: what was left out, in English for the desk; no values
 
 
 @dataclass(frozen=True)
@@ -72,18 +75,6 @@ class BadRow:
     line: int
     problems: tuple[str, ...]  # field: problem, in English for the desk; no values
     original: dict[str, str] = field(repr=False)
-
-
-def _country(value: str) -> str | None:
-    if not value:
-        return None
-    found = pycountry.countries.get(alpha_2=value.upper()) if len(value) == 2 else None
-    if found is None:
-        try:
-            found = pycountry.countries.lookup(value)
-        except LookupError:
-            return "?"
-    return str(found.alpha_2)
 
 
 def validate(line: int, raw: Mapping[str, str], mapping: Mapping[str, str]) -> ContactRow | BadRow:
@@ -98,12 +89,18 @@ def validate(line: int, raw: Mapping[str, str], mapping: Mapping[str, str]) -> C
     organisation = values.get("organisation") or None
     if organisation is not None and check_text(organisation, ORGANISATION) not in (None, Problem.TOO_SHORT):
         problems.append(f"organisation: longer than {ORGANISATION.max_length} characters or not a name")
-    country = _country(values.get("country", ""))
-    if country == "?":
-        problems.append("country: not a country name or ISO code")
     language = (values.get("language") or "").lower() or None
     if language is not None and language not in LANGUAGES:
         problems.append(f"language: not one of {', '.join(LANGUAGES)}")
     if problems:
         return BadRow(line, tuple(problems), dict(raw))
-    return ContactRow(line, email, normalise_email(email), name, organisation, country, language)
+    warnings: list[str] = []
+    typed_country = values.get("country", "")
+    country = countries.identify(typed_country, language or "en") if typed_country else None
+    if typed_country and country is None:
+        warnings.append(
+            "country: not recognised (no country, or several, match it); imported without a country"
+        )
+    return ContactRow(
+        line, email, normalise_email(email), name, organisation, country, language, tuple(warnings)
+    )

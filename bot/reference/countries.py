@@ -218,6 +218,28 @@ def _search_index() -> list[tuple[str, str, str, tuple[str, ...]]]:
 def search(query: str, language: str, limit: int = 8) -> list[str]:
     """Country codes whose name (in any of the six languages) matches what the person typed,
     best first: exact, then name prefix, word prefix, contained, then close spellings."""
+    ranked = _ranked(query, language)
+    if ranked and ranked[0][1][0] == 0:
+        return [ranked[0][0]]
+    return [code for code, _rank in ranked[:limit]]
+
+
+def identify(text: str, language: str = "en") -> str | None:
+    """The one country `text` names, as onboarding's search understands it (a name in any of the
+    six languages, close spellings, ISO codes), or None when it names none or several equally well.
+
+    For where nobody can be asked which one was meant, such as an imported contact list.
+    """
+    ranked = _ranked(text, language)
+    if not ranked:
+        return None
+    if len(ranked) > 1 and ranked[1][1][0] == ranked[0][1][0]:
+        return None  # "Korea": two countries match the same way
+    return ranked[0][0]
+
+
+def _ranked(query: str, language: str) -> list[tuple[str, tuple[int, int]]]:
+    """Matching codes with their rank (how well, then whether in `language`), best first."""
     wanted = normalise(query)
     if not wanted:
         return []
@@ -252,9 +274,7 @@ def search(query: str, language: str, limit: int = 8) -> list[str]:
                 if code not in best or rank < best[code]:
                     best[code] = rank
     ordered = sorted(best, key=lambda code: (best[code], country_name(code, language)))
-    if ordered and best[ordered[0]][0] == 0:
-        return ordered[:1]
-    return ordered[:limit]
+    return [(code, best[code]) for code in ordered]
 
 
 # --- time zones ---
