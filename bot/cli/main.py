@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Annotated, Any, TypeVar
@@ -296,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     A wrong argument or an expected failure (configuration, keys, schema) is one line on
     stderr, never a traceback or a box of help: the person sees what to change.
     """
+    # PTB 22 is moving its durations (RetryAfter.retry_after, …) to timedelta and warns on every
+    # number it hands out until a process opts in; our code reads both, so opt in at the entry.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     status = _main(argv)
     if argv is None:
         sys.exit(status)
