@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +136,24 @@ def test_doctor_says_in_words_why_the_database_cannot_be_used(installed: Path) -
     bad = [line for line in result.out.splitlines() if line.startswith("BAD")]
     assert bad == ["BAD  database  the database has no schema yet: run `liaison migrate` (or `make run`)"]
     assert run_cli(["doctor"]).code == 0
+
+
+def test_doctor_names_the_setting_and_the_reason_when_a_server_does_not_answer(installed: Path) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIAISON_SMTP_HOST", "127.0.0.1")
+        patch.setenv("LIAISON_SMTP_PORT", str(port))
+        patch.setenv("LIAISON_DATABASE_URL", f"postgresql+asyncpg://liaison:s3cret@127.0.0.1:{port}/liaison")
+        result = run_cli(["doctor"])
+    assert result.code == 1
+    bad = [line for line in result.out.splitlines() if line.startswith("BAD")]
+    assert len(bad) == 2 and "s3cret" not in result.out
+    assert re.match(
+        r"BAD\s+database\s+the database server does not answer \(\w+\): check LIAISON_DATABASE_URL", bad[0]
+    )
+    assert re.match(rf"BAD\s+smtp\s+127.0.0.1:{port}: nothing answers there: check LIAISON_SMTP_HOST", bad[1])
 
 
 # --- keys ---
