@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -105,13 +106,23 @@ def fails_with_one_line(result: CliResult, *fragments: str) -> str:
 
 @contextlib.contextmanager
 def fresh_install(home: Path) -> Iterator[Path]:
-    """LIAISON_DATA_DIR in `home`, nothing optional set, the working directory without a .env."""
+    """LIAISON_DATA_DIR in `home`, nothing optional set, the working directory without a .env.
+
+    The commands configure logging for the process as `liaison` does; it is put back afterwards
+    so that later tests do not log through it.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     with pytest.MonkeyPatch.context() as patch:
         for key in OPTIONAL:
             patch.delenv(key, raising=False)
         patch.setenv("LIAISON_DATA_DIR", str(home / "data"))
         patch.chdir(home)
-        yield home / "data"
+        try:
+            yield home / "data"
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
 
 
 def with_services(work: Callable[[Services], Awaitable[T]]) -> T:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,10 +93,11 @@ def test_help_lists_the_commands_and_an_unknown_one_is_one_line(tmp_path: Path) 
     assert shown.code == 0
     for name in ("run", "migrate", "doctor", "keys", "staff", "events", "select", "worker"):
         assert re.search(rf"\b{name}\b", shown.out), name
-    fails_with_one_line(run_liaison(["evnets", "list"], tmp_path), "No such command 'evnets'", "--help")
+    fails_with_one_line(run_cli(["evnets", "list"]), "No such command 'evnets'", "--help")
 
 
-def test_migrate_says_what_it_applied_then_that_it_is_up_to_date(tmp_path: Path) -> None:
+def test_migrate_then_doctor_on_a_fresh_install(tmp_path: Path) -> None:
+    """What `make run` does first, then what the README says to check: applied, up to date, only ok."""
     first = run_liaison(["migrate"], tmp_path)
     assert first.code == 0, first.err
     assert re.match(r"applied \d+ migrations \(0001, .*\); the schema is up to date", first.out), first.out
@@ -103,13 +105,6 @@ def test_migrate_says_what_it_applied_then_that_it_is_up_to_date(tmp_path: Path)
     assert again.code == 0 and again.out.strip() == "database schema is up to date; nothing to apply"
     assert (tmp_path / "data" / "keys.json").stat().st_mode & 0o777 == 0o600
 
-    bad = run_liaison(["migrate"], tmp_path, env={"LIAISON_DATABASE_URL": "mysql://db.example/liaison"})
-    assert bad.code == 2
-    fails_with_one_line(bad, "LIAISON_DATABASE_URL")
-
-
-def test_doctor_on_a_fresh_install_prints_only_ok(tmp_path: Path) -> None:
-    assert run_liaison(["migrate"], tmp_path).code == 0
     result = run_liaison(["doctor"], tmp_path)
     assert result.code == 0, result.out
     lines = result.out.strip().splitlines()
@@ -117,6 +112,14 @@ def test_doctor_on_a_fresh_install_prints_only_ok(tmp_path: Path) -> None:
     assert len(lines) == 4 and all(line.startswith("ok ") for line in lines), result.out
     assert "before going live: no liaison staff or administrator to alert" in result.out
     assert "schema up to date" in result.out and "keys fit" in result.out
+
+
+def test_migrate_with_a_database_url_it_cannot_use_is_one_line(tmp_path: Path) -> None:
+    with fresh_install(tmp_path), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIAISON_DATABASE_URL", "mysql://db.example/liaison")
+        result = run_cli(["migrate"])
+    assert result.code == 2
+    fails_with_one_line(result, "LIAISON_DATABASE_URL")
 
 
 def test_doctor_says_in_words_why_the_database_cannot_be_used(installed: Path) -> None:
@@ -133,6 +136,24 @@ def test_doctor_says_in_words_why_the_database_cannot_be_used(installed: Path) -
     bad = [line for line in result.out.splitlines() if line.startswith("BAD")]
     assert bad == ["BAD  database  the database has no schema yet: run `liaison migrate` (or `make run`)"]
     assert run_cli(["doctor"]).code == 0
+
+
+def test_doctor_names_the_setting_and_the_reason_when_a_server_does_not_answer(installed: Path) -> None:
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LIAISON_SMTP_HOST", "127.0.0.1")
+        patch.setenv("LIAISON_SMTP_PORT", str(port))
+        patch.setenv("LIAISON_DATABASE_URL", f"postgresql+asyncpg://liaison:s3cret@127.0.0.1:{port}/liaison")
+        result = run_cli(["doctor"])
+    assert result.code == 1
+    bad = [line for line in result.out.splitlines() if line.startswith("BAD")]
+    assert len(bad) == 2 and "s3cret" not in result.out
+    assert re.match(
+        r"BAD\s+database\s+the database server does not answer \(\w+\): check LIAISON_DATABASE_URL", bad[0]
+    )
+    assert re.match(rf"BAD\s+smtp\s+127.0.0.1:{port}: nothing answers there: check LIAISON_SMTP_HOST", bad[1])
 
 
 # --- keys ---

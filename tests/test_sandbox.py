@@ -463,7 +463,6 @@ async def test_callback_can_be_answered_once(sandbox: SandboxServer, bot: Bot, p
 # --- injected faults, as PTB's own exceptions ---
 
 
-
 async def test_retry_after_fault(sandbox: SandboxServer, bot: Bot, person: SandboxPerson) -> None:
     sandbox.faults.add(method="sendMessage", kind="retry_after", retry_after=7)
     with pytest.raises(RetryAfter, match="Retry in 0:00:07") as raised:
