@@ -267,15 +267,17 @@ async def test_worker_delivers_the_outbox_and_stops_on_sigterm(
         await services.db.dispose()
 
 
-def test_doctor_warns_a_live_install_that_nobody_is_alerted_of_reports(installed: Path) -> None:
+def test_doctor_warns_a_live_install_that_nobody_is_alerted_of_reports(tmp_path: Path) -> None:
     from bot.cli.doctor import Level, check_report_readers
     from bot.settings import load_settings
 
-    live = load_settings().model_copy(update={"bot_token": SecretStr("123:live-token")})
-    finding = asyncio.run(check_report_readers(live))
-    assert finding.level is Level.WARN
-    assert "no liaison staff or administrator to alert of urgent reports" in finding.detail
-    assert "no recovery key" in finding.detail
-    assert run_cli(["staff", "add", "4242", "--role", "liaison"]).code == 0
-    still = asyncio.run(check_report_readers(live))
-    assert still.level is Level.WARN and "to alert" not in still.detail  # keys and recovery still missing
+    with fresh_install(tmp_path):
+        assert run_cli(["migrate"]).code == 0
+        live = load_settings().model_copy(update={"bot_token": SecretStr("123:live-token")})
+        finding = asyncio.run(check_report_readers(live))
+        assert finding.level is Level.WARN
+        assert "no liaison staff or administrator to alert of urgent reports" in finding.detail
+        assert "no recovery key" in finding.detail
+        assert run_cli(["staff", "add", "4242", "--role", "liaison"]).code == 0
+        still = asyncio.run(check_report_readers(live))
+        assert still.level is Level.WARN and "to alert" not in still.detail  # keys, recovery still missing
