@@ -120,7 +120,7 @@ def test_submissions_export_writes_the_published_set(installed: Path) -> None:
 
 
 def test_reports_recovery_key_status_restore_and_purge() -> None:
-    assert re.search(r"warn\s+reports\s+no liaison staff", run_cli(["doctor"]).out)
+    assert re.search(r"ok\s+reports\s+sandbox; before going live: no liaison staff", run_cli(["doctor"]).out)
     before = run_cli(["reports", "status"])
     assert before.code == 0 and "recovery keys: 0" in before.out
     assert "no one can read reports yet" in before.out
