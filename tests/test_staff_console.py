@@ -98,8 +98,8 @@ async def test_no_staff_console_in_a_group(report_world: ReportWorld) -> None:
     await report_world.reader(liaison.id)
     report_world.sandbox.push_text(liaison.user, "/cases", chat=report_world.staff_chat)
     await liaison.wait_until(
-        lambda: any("private chat" in m.content for m in report_world.staff_chat.bot_messages),
-        what="the private-chat answer in the group",
+        lambda: any("I did not understand that" in m.content for m in report_world.staff_chat.bot_messages),
+        what="the unknown-command answer in the group",
     )
     assert not any("open cases" in m.content for m in report_world.staff_chat.bot_messages)
 

@@ -87,7 +87,24 @@ async def check_bot_token(settings: Settings) -> Finding:
         return Finding("telegram", False, f"cannot reach the Bot API: {type(exc).__name__}")
 
 
-CHECKS: tuple[Callable[[Settings], Awaitable[Finding]], ...] = (check_database, check_smtp, check_bot_token)
+async def check_webhook(settings: Settings) -> Finding:
+    """Webhook mode refuses to start without a strong secret; say so before `run` does."""
+    from bot.webhook_secret import secret_problem
+
+    if not settings.webhook_url:
+        return Finding("webhook", True, "not configured (LIAISON_WEBHOOK_URL unset): long polling")
+    problem = secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    if problem is not None:
+        return Finding("webhook", False, problem)
+    return Finding("webhook", True, "secret set, long and random enough")
+
+
+CHECKS: tuple[Callable[[Settings], Awaitable[Finding]], ...] = (
+    check_database,
+    check_smtp,
+    check_bot_token,
+    check_webhook,
+)
 
 
 async def diagnose(settings: Settings) -> list[Finding]:

@@ -126,10 +126,11 @@ def keys_status() -> None:
 
 @keys_app.command("generate")
 def keys_generate() -> None:
-    """Print new LIAISON_DATA_KEYS and LIAISON_INDEX_KEY values for an environment-configured install."""
+    """Print new LIAISON_DATA_KEYS, LIAISON_INDEX_KEY and LIAISON_WEBHOOK_SECRET values."""
+    from bot.webhook_secret import new_secret
     from storage.crypto.key_source import generate_key_file_contents
 
-    typer.echo(generate_key_file_contents())
+    typer.echo(generate_key_file_contents() + f"LIAISON_WEBHOOK_SECRET={new_secret()}\n")
 
 
 @keys_app.command("rotate")
@@ -184,7 +185,9 @@ def keys_rotate(batch: Annotated[int, typer.Option(min=1, help="Rows per committ
 def staff_add(
     telegram_id: int,
     role: Annotated[str, typer.Option(help="administrator, liaison or task_team")] = "liaison",
-    name: Annotated[str | None, typer.Option(help="How colleagues see them in the console (stored sealed)")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="How colleagues see them in the console (stored sealed)")
+    ] = None,
 ) -> None:
     """Give a Telegram account a staff role."""
     from bot.bootstrap import open_services
