@@ -100,9 +100,25 @@ async def stop_features(app: Application) -> None:  # type: ignore[type-arg]
 
 def all_clocks() -> list[ClockJob]:
     """Every feature's recurring jobs, registered once at start-up under fixed ids."""
-    from scheduler import digests, escalation, invitations, reminders, report_retention
+    from scheduler import (
+        audit_checkpoints,
+        case_reply_outcomes,
+        digests,
+        escalation,
+        invitations,
+        reminders,
+        report_retention,
+    )
 
-    return [report_retention.CLOCK, escalation.CLOCK, reminders.CLOCK, digests.CLOCK, invitations.CLOCK]
+    return [
+        report_retention.CLOCK,
+        escalation.CLOCK,
+        reminders.CLOCK,
+        digests.CLOCK,
+        invitations.CLOCK,
+        case_reply_outcomes.CLOCK,
+        audit_checkpoints.CLOCK,
+    ]
 
 
 def build_application(

@@ -168,7 +168,7 @@ async def test_triage_end_to_end_with_the_reply_relayed(report_world: ReportWorl
     await liaison.send("x" * 3001)
     await expect(liaison, "at most 3000 characters")
     await liaison.send("We are looking into it and will write again within two days.")
-    await expect(liaison, "Sent. The reporter will get it in their chat.")
+    await expect(liaison, "I will tell you whether it was delivered.")
 
     # The outbox workers relay it to the reporter's chat: protected, only what staff wrote.
     relayed_message = await expect(reporter, "We are looking into it and will write again within two days.")

@@ -32,6 +32,7 @@ from bot.handlers.staff.access import (
 )
 from bot.i18n import N_, Translation
 from bot.services import Context, Services, services, translation
+from scheduler.case_reply_outcomes import outcome_text
 from scheduler.outbox import Delivery, enqueue
 from storage.models import (
     CaseOutcome,
@@ -44,7 +45,7 @@ from storage.models import (
     StaffMember,
     StaffRole,
 )
-from storage.repositories import reports, staff, triage
+from storage.repositories import case_replies, reports, staff, triage
 from storage.repositories.reports import CaseNotFoundError, NoCaseKeyError
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,9 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
     try:
         async with svc.db.session() as session:
             opened = await reports.open_case(session, case_id, member.id, private, now=svc.clock())
+            relayed = await case_replies.deliveries(
+                session, [e.id for e in opened.entries if e.author is MessageAuthor.STAFF]
+            )
             mark = await triage.view(session, case_id)
             assignee = await session.get(StaffMember, mark.assigned_to) if mark.assigned_to else None
     except CaseNotFoundError:
@@ -260,6 +264,8 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
             MessageAuthor.NOTE: N_("Internal note, {time}: {text}"),
         }[entry.author]
         body.append(t._(template).format(time=when, text=entry.text))
+        if entry.id in relayed:  # what became of a reply relayed to the reporter's chat
+            body[-1] += "\n" + outcome_text(t, relayed[entry.id])
     pieces = _chunks("\n".join(header) + "\n\n" + "\n\n".join(body))
     for piece in pieces[:-1]:
         await _send(update, context, piece)
@@ -450,7 +456,7 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
     elif anonymous:
         text = t._("Saved. The reporter will see it when they use /followup with their receipt.")
     elif relayed:
-        text = t._("Sent. The reporter will get it in their chat.")
+        text = t._("Queued for the reporter's chat. I will tell you whether it was delivered.")
     else:
         text = t._("Saved in the case, but the reporter cannot be reached in their chat.")
     await _done(update, context, waiting.target, text)
@@ -483,7 +489,7 @@ async def _relay(
         session,
         [
             Delivery(
-                idempotency_key=f"case-reply:{message_id}",
+                idempotency_key=case_replies.reply_key(message_id),
                 address_id=address.id,
                 body=body,
                 protect_content=True,
