@@ -300,7 +300,10 @@ async def send_file(update: Update, context: Context, member: StaffUser, parts: 
     await _answer(update)
     assert update.effective_chat is not None
     await context.bot.send_document(
-        update.effective_chat.id, InputFile(file.content, filename=file.filename), protect_content=True
+        update.effective_chat.id,
+        InputFile(file.content, filename=file.filename),
+        caption=file.caption[:1024] or None,  # what the reporter wrote with the file
+        protect_content=True,
     )
 
 
