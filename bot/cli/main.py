@@ -80,10 +80,11 @@ def run() -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (safe to repeat); create the key file on a first run."""
-    from bot.bootstrap import keyring_from
+    from bot.bootstrap import keyring_from, refuse_new_keys_for_sealed_data
     from storage.migrate import upgrade
 
     settings = _settings()
+    asyncio.run(refuse_new_keys_for_sealed_data(settings))  # never new keys for sealed data
     keyring_from(settings, create=True)
     upgrade(settings.resolved_database_url)
     typer.echo("database schema is up to date")
