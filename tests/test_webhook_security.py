@@ -143,3 +143,34 @@ async def test_a_replayed_update_is_dropped_after_a_restart(
     async with webhook(sandbox, bot_services, settings) as url:  # a restart: memory is gone
         assert await _post(url, update, SECRET) == 200
         assert len(await _texts(sandbox, user.id, 2)) == 1
+
+
+def test_keys_generate_prints_a_webhook_secret() -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    result = CliRunner().invoke(app, ["keys", "generate"])
+    assert result.exit_code == 0
+    lines = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
+    assert secret_problem(lines["LIAISON_WEBHOOK_SECRET"]) is None
+    assert {"LIAISON_DATA_KEYS", "LIAISON_INDEX_KEY"} <= set(lines)
+
+
+@pytest.mark.parametrize(
+    ("secret", "verdict"), [("too-short-for-this", "BAD webhook"), (SECRET, "ok  webhook")]
+)
+def test_doctor_checks_the_webhook_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str, verdict: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LIAISON_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LIAISON_WEBHOOK_URL", "https://liaison.example.org")
+    monkeypatch.setenv("LIAISON_WEBHOOK_SECRET", secret)
+    result = CliRunner().invoke(app, ["doctor"])
+    assert verdict in result.output
+    assert secret not in result.output  # a secret is never printed
