@@ -49,6 +49,8 @@ async def test_followup_shows_staff_replies_and_takes_more_information(report_wo
     await expect(lin, "What would you like to do?")
     await lin.press("Add information")
     await expect(lin, "Write what you want to add")
+    await lin.send("\u200f\u200b\u2066\u2069")  # looks empty: refused like an empty answer
+    await expect(lin, "Please answer in a few words")
     await lin.send("They came back on Friday")
     await expect(lin, "We added this to your case")
     assert report_world.staff_chat.bot_messages[-1].content == f"New information on case {reference}."

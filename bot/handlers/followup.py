@@ -29,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.visible_text import visible_length
 from bot.handlers.panic import begin_trail, clear_keyboard, say
 from bot.handlers.report import alert_staff
 from bot.i18n import N_, Translation
@@ -224,7 +225,7 @@ async def got_addition(update: Update, context: Context) -> int:
     assert update.effective_message is not None
     t = translation(update, context)
     text = (update.effective_message.text or "").strip()
-    if len(text) < 2:
+    if visible_length(text) < 2:  # direction marks and zero-width characters alone say nothing
         await say(update, context, t._("Please answer in a few words, or send /cancel to stop."))
         return ADD
     if len(text) > MAX_ADD:

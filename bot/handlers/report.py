@@ -706,7 +706,7 @@ def conversation(draft_minutes: int) -> ConversationHandler:  # type: ignore[typ
     return ConversationHandler(
         entry_points=[CommandHandler("report", start, filters.ChatType.PRIVATE)],
         states={
-            KIND: [CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}[a-z]+$"), other_button],
+            KIND: [CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}[a-z]+$"), other_button, stray_press],
             WHAT: [MessageHandler(text, got_what), back, keep, other_text, stray_press],
             WHEN: [MessageHandler(text, got_when), back, keep, other_text, stray_press],
             WHERE: [MessageHandler(text, got_where), back, keep, other_text, stray_press],
