@@ -91,3 +91,12 @@ def test_invisible_text_is_empty(text: str) -> None:
 def test_visible_text_keeps_its_letters() -> None:
     assert visible_length("می\u200cخواهم") == 7  # a Persian word with its zero-width non-joiner
     assert visible_length("\u200fمرحبا") == 5
+
+
+def test_a_stripped_jpeg_keeps_its_quality_and_size() -> None:
+    """Re-encoding at a fixed high quality would inflate photos past the size limit."""
+    noisy = Image.effect_noise((600, 400), 60).convert("RGB")
+    original = io.BytesIO()
+    noisy.save(original, format="JPEG", quality=70)
+    stripped = strip_metadata(original.getvalue(), EvidenceType.JPEG)
+    assert abs(len(stripped) - len(original.getvalue())) < 0.05 * len(original.getvalue())

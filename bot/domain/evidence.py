@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from bot.domain.documents import DocumentType
 from bot.domain.documents import sniff as sniff_document
@@ -110,6 +110,7 @@ def strip_metadata(content: bytes, kind: EvidenceType) -> bytes:
     try:
         with Image.open(io.BytesIO(content)) as opened:
             opened.load()
+            options = _same_quality(opened, kind)
             upright = ImageOps.exif_transpose(opened)
             # A new image from the pixels alone: nothing of `info` (exif, xmp, icc, text) is carried.
             clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
@@ -121,6 +122,15 @@ def strip_metadata(content: bytes, kind: EvidenceType) -> bytes:
     if kind is EvidenceType.JPEG and clean.mode not in ("RGB", "L", "CMYK"):
         clean = clean.convert("RGB")
     output = io.BytesIO()
-    options: dict[str, object] = {"quality": 95} if kind in (EvidenceType.JPEG, EvidenceType.WEBP) else {}
     clean.save(output, format=_PIL_FORMATS[kind], **options)
     return output.getvalue()
+
+
+def _same_quality(opened: Image.Image, kind: EvidenceType) -> dict[str, object]:
+    """Encoder settings that keep a photo's quality and size about as they were: a JPEG is
+    written with its own quantisation tables and chroma subsampling."""
+    if kind is EvidenceType.JPEG and isinstance(opened, JpegImagePlugin.JpegImageFile):
+        return {"qtables": opened.quantization, "subsampling": JpegImagePlugin.get_sampling(opened)}
+    if kind is EvidenceType.WEBP:
+        return {"quality": 90}
+    return {}
