@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # Regenerate the lock (runtime + dev extra, this Python and platform) after changing pyproject.toml.
+# The machine's own pip configuration (local mirrors, extra find-links) is left out, so every
+# file of each pinned release on the public index gets its hash in the lock.
 lock: $(STAMP)
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+		$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
 		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
