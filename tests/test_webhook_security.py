@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from bot.app import build_application
+from bot.handlers.staff.access import PREFIX, short
 from bot.run import _serve
 from bot.sandbox.server import SandboxServer
 from bot.services import Services
@@ -124,6 +126,21 @@ async def test_forged_staff_updates_get_nothing(
         in_group = sandbox.push_text(staff_user, "/staff", chat=group).to_api()
         assert await _post(url, {"update_id": 700004, "message": in_group}, SECRET) == 200
         assert await _texts(sandbox, group.id, 1) == [UNKNOWN]
+        # A forged button press: the staff account, under a message in the attacker's chat.
+        anchor = sandbox.chat(attacker.id).bot_messages[-1]
+        data = f"{PREFIX}case:open:{short(uuid.uuid4())}"
+        press = sandbox.push_callback(staff_user, anchor.message_id, data, chat=attacker.id)
+        callback = {
+            "id": press.id, "from": staff_user.to_api(), "message": anchor.to_api(),
+            "chat_instance": "1", "data": data,
+        }  # fmt: skip
+        assert await _post(url, {"update_id": 700006, "callback_query": callback}, SECRET) == 200
+        for _ in range(500):
+            if press.answered:
+                break
+            await asyncio.sleep(0.01)
+        assert press.answer_text == UNKNOWN
+        assert await _texts(sandbox, attacker.id, 1) == [UNKNOWN]  # nothing more was sent there
         # The same command in the staff member's own private chat works.
         own = sandbox.push_text(staff_user, "/staff").to_api()
         assert await _post(url, {"update_id": 700005, "message": own}, SECRET) == 200
