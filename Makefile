@@ -8,13 +8,24 @@ LANGS := ar zh en fr ru es
 CATALOGS := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean
+.PHONY: run test lint audit lock typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean
 
-$(STAMP): pyproject.toml
+# Dependencies come from requirements.lock, every file checked against its sha256; the project
+# itself is installed on top without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate the lock (runtime + dev extra, this Python and platform) after changing pyproject.toml.
+# The machine's own pip configuration (local mirrors, extra find-links) is left out, so every
+# file of each pinned release on the public index gets its hash in the lock.
+lock: $(STAMP)
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+		$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy=false -d locales -D messages -l $* 2>/dev/null || $(BIN)/pybabel compile -d locales -D messages -l $*
@@ -31,9 +42,15 @@ test: $(STAMP) compile-catalogs
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@# pytest exits 5 when it collects nothing; that is a failure here, and make stops on it.
 
-lint: $(STAMP)
-	$(BIN)/ruff check bot scheduler storage tests bench
-	$(BIN)/ruff format --check bot scheduler storage tests bench
+lint: $(STAMP) audit
+	$(BIN)/ruff check bot scheduler storage tests bench tools
+	$(BIN)/ruff format --check bot scheduler storage tests bench tools
+
+# Known vulnerabilities with a released fix fail (pip-audit on the lock); bandit fails on any
+# finding of medium or higher severity (justified exceptions carry `# nosec` with a reason).
+audit: $(STAMP)
+	$(BIN)/python -m tools.dependency_audit requirements.lock
+	$(BIN)/bandit --quiet --recursive --severity-level medium bot scheduler storage tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy bot scheduler storage

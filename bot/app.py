@@ -41,6 +41,7 @@ from bot.update_processor import PerPersonUpdateProcessor
 from scheduler import delivery as delivery_engine
 from scheduler.clocks import ClockJob, install_clocks
 from scheduler.leadership import Leadership
+from storage.repositories import seen_updates
 
 SANDBOX_TOKEN = "123456:SANDBOX-not-a-real-token-for-local-use"
 REPLAY_GROUP = -100
@@ -63,10 +64,19 @@ class RecentUpdates:
         return True
 
 
-def _drop_replays(recent: RecentUpdates) -> TypeHandler[Update, Context, None]:
+def _drop_replays(recent: RecentUpdates, services: Services) -> TypeHandler[Update, Context, None]:
+    """Drop an update seen before: in memory, and in webhook mode also in the database, so a
+    delivery Telegram repeats (or someone replays) after a restart is not handled again."""
+    remember = services.settings.webhook_url is not None
+
     async def check(update: Update, context: Context) -> None:
         if not recent.first_time(update.update_id):
             raise ApplicationHandlerStop
+        if remember:
+            async with services.db.session() as session:
+                fresh = await seen_updates.first_time(session, update.update_id, now=services.clock())
+            if not fresh:
+                raise ApplicationHandlerStop
 
     return TypeHandler(Update, check)
 
@@ -90,9 +100,25 @@ async def stop_features(app: Application) -> None:  # type: ignore[type-arg]
 
 def all_clocks() -> list[ClockJob]:
     """Every feature's recurring jobs, registered once at start-up under fixed ids."""
-    from scheduler import digests, escalation, invitations, reminders, report_retention
+    from scheduler import (
+        audit_checkpoints,
+        case_reply_outcomes,
+        digests,
+        escalation,
+        invitations,
+        reminders,
+        report_retention,
+    )
 
-    return [report_retention.CLOCK, escalation.CLOCK, reminders.CLOCK, digests.CLOCK, invitations.CLOCK]
+    return [
+        report_retention.CLOCK,
+        escalation.CLOCK,
+        reminders.CLOCK,
+        digests.CLOCK,
+        invitations.CLOCK,
+        case_reply_outcomes.CLOCK,
+        audit_checkpoints.CLOCK,
+    ]
 
 
 def build_application(
@@ -129,7 +155,7 @@ def build_application(
 
     # Group order matters: replays are dropped before anything else sees them,
     # and the fallback answers only what no feature claimed.
-    app.add_handler(_drop_replays(RecentUpdates()), group=REPLAY_GROUP)
+    app.add_handler(_drop_replays(RecentUpdates(), services), group=REPLAY_GROUP)
     panic.install(app)  # its own early groups: notes report dialog messages, /panic before any dialog
     followup.install(app)  # also an early group: a pasted receipt code reaches no other dialog
     report.install(app)

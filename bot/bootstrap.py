@@ -8,8 +8,20 @@ from bot.settings import Settings
 from scheduler.clock import Clock, system_clock
 from storage.crypto.key_source import load_keyring
 from storage.crypto.keyring import Keyring
-from storage.db import Database
+from storage.db import Database, KeyMismatchError, no_usable_key_message, sealed_key_ids
 from storage.migrate import check_schema
+
+
+async def refuse_new_keys_for_sealed_data(settings: Settings) -> None:
+    """A key file that would be created now could never open data already sealed: when keys come
+    from the key file, it is missing and the database holds sealed data, stop as `run` does."""
+    if settings.data_keys is not None or settings.index_key is not None:
+        return
+    if settings.resolved_key_file.exists():
+        return
+    key_ids = await sealed_key_ids(settings.resolved_database_url)
+    if key_ids:
+        raise KeyMismatchError(no_usable_key_message(key_ids))
 
 
 def keyring_from(settings: Settings, *, create: bool = True) -> Keyring:
@@ -26,6 +38,8 @@ async def open_services(
     settings: Settings, *, clock: Clock = system_clock, keyring: Keyring | None = None
 ) -> Services:
     """Services for a process; raises KeyMismatchError when the keys do not fit the database."""
+    if keyring is None:
+        await refuse_new_keys_for_sealed_data(settings)
     db = Database(settings.resolved_database_url, keyring or keyring_from(settings))
     try:
         await check_schema(db.engine, db.url)

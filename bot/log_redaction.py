@@ -17,8 +17,12 @@ REDACTED = "[redacted]"
 _FIELD_NAMES = (
     "text|caption|first_name|last_name|username|data|email|phone_number|title|query|file_name"
     "|address|display_name|organisation|description|bio|name"
+    # With the bot token, a file id or path fetches the file again (report evidence included).
+    "|file_id|file_unique_id|file_path|thumbnail_file_id"
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # File download URLs: https://api.telegram.org/file/bot<token>/<file_path>
+    (re.compile(r"(/file/bot)\S+"), rf"\1{REDACTED}"),
     # Bot tokens, as in https://api.telegram.org/bot123:ABC.../sendMessage
     (re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}"), REDACTED),
     # Quoted fields in JSON or dict reprs: "text": "...", 'username': '...'
@@ -28,6 +32,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), REDACTED),
     (re.compile(r"(?<![\w/])@[A-Za-z][A-Za-z0-9_]{3,31}\b"), REDACTED),
     (re.compile(r"\+\d[\d \-]{7,}\d"), REDACTED),
+    # Telegram file ids (AgAC…, BQAC…, CQAC…) wherever they appear, e.g. in a bare repr.
+    (re.compile(r"\b(?:Ag|BQ|CQ|Aw|BA|CA|DQ|AQ|Ac)AC[A-Za-z0-9_-]{16,}"), REDACTED),
     # Chat and user ids are long integers; short numbers (counts, status codes) stay readable.
     (re.compile(r"(?<![\w.])-?\d{6,}(?![\w.])"), REDACTED),
 )

@@ -15,7 +15,8 @@ from telegram.ext import Application
 from bot.app import build_application, start_features, stop_features
 from bot.bootstrap import open_services
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
+from bot.webhook_secret import secret_problem
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,25 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
+def check_webhook(settings: Settings) -> None:
+    """Webhook mode needs a strong secret: without it anyone who finds the URL could post
+    updates in a staff member's name. Raises ConfigError, before anything starts."""
+    if not settings.webhook_url:
+        return
+    problem = secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    if problem is not None:
+        raise ConfigError(f"webhook mode refused: {problem}")
+
+
 async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    check_webhook(settings)
     async with app:
         await start_features(app)
         await app.start()
         assert app.updater is not None
         if settings.webhook_url:
-            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            assert settings.webhook_secret is not None
+            secret = settings.webhook_secret.get_secret_value()
             await app.updater.start_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
@@ -56,6 +69,7 @@ async def _serve(app: Application, settings: Settings, stop: asyncio.Event) -> N
 
 
 async def run_telegram(settings: Settings) -> None:
+    check_webhook(settings)
     services = await open_services(settings)
     try:
         await _serve(build_application(services), settings, _stop_event())

@@ -27,7 +27,7 @@ from bot.i18n import Translation, Translator
 from scheduler.channels import DEFAULT_ORDER, form
 from scheduler.outbox import Delivery, enqueue
 from storage.crypto.keyring import Keyring
-from storage.models import ChannelAddress, Person, StaffRole
+from storage.models import ChannelAddress, Person, StaffMember, StaffRole
 from storage.repositories import people, profiles, staff
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,17 @@ async def recipient(session: AsyncSession, person_id: uuid.UUID | None) -> Recip
 
 # Who hears of a new case, an escalation or a late invitation: everyone who triages reports.
 CASE_HANDLERS = (StaffRole.ADMINISTRATOR.value, StaffRole.LIAISON.value)
+
+
+async def staff_member_recipient(
+    session: AsyncSession, keyring: Keyring, member_id: uuid.UUID, *, now: datetime
+) -> Recipient | None:
+    """One active staff member as a recipient (their private chat), or None if removed."""
+    member = await session.get(StaffMember, member_id)
+    if member is None or member.removed_at is not None:
+        return None
+    person = await profiles.ensure_person(session, keyring, int(member.telegram_id), now=now, language=None)
+    return await recipient(session, person.id)
 
 
 async def staff_recipients(

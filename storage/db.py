@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
@@ -21,6 +24,31 @@ class KeyMismatchError(Exception):
     """The database was sealed with keys this process does not have."""
 
 
+def no_usable_key_message(key_ids: list[str]) -> str:
+    ids = ", ".join(sorted(key_ids))
+    return (
+        f"no usable data key: this database was sealed with key(s) {ids}, none of which is in "
+        "LIAISON_DATA_KEYS or the key file; restore the right keys"
+    )
+
+
+async def sealed_key_ids(url: str) -> list[str]:
+    """The ids of the data keys this database holds sealed data under (empty for a new database)."""
+    from sqlalchemy import inspect
+
+    from storage.models.keys import KeyCanary
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            exists = await connection.run_sync(lambda sync: inspect(sync).has_table(KeyCanary.__tablename__))
+            if not exists:
+                return []
+            return list((await connection.execute(select(KeyCanary.key_id))).scalars())
+    finally:
+        await engine.dispose()
+
+
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; secure_delete overwrites erased personal data on disk.
@@ -32,11 +60,34 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for another database or an in-memory one."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[-1] if ":///" in url else ""
+    path = path.split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def make_private(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), or make it so, with its
+    WAL and shared-memory files (SQLite gives those the database file's mode)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(FileNotFoundError):
+            if stat.S_IMODE(file.stat().st_mode) & 0o077:
+                file.chmod(0o600)
+
+
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine with SQLite's pragmas set on every connection."""
     # Statement parameters can hold personal data; keep them out of exception messages and logs.
     options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            make_private(path)
         options.setdefault("pool_size", 8)
         options.setdefault("max_overflow", 8)
         options.setdefault("pool_timeout", 120)
@@ -82,11 +133,7 @@ class Database:
             canaries = (await session.scalars(select(KeyCanary))).all()
             known = [canary for canary in canaries if canary.key_id in self.keyring.key_ids]
             if canaries and not known:
-                ids = ", ".join(sorted(canary.key_id for canary in canaries))
-                raise KeyMismatchError(
-                    f"no usable data key: this database was sealed with key(s) {ids}, none of which is in "
-                    "LIAISON_DATA_KEYS or the key file; restore the right keys"
-                )
+                raise KeyMismatchError(no_usable_key_message([canary.key_id for canary in canaries]))
             for canary in known:
                 try:
                     self.keyring.open(canary.envelope, field_aad("key_canaries", "envelope", canary.key_id))

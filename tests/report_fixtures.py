@@ -125,11 +125,19 @@ async def file_report(
     danger: bool = False,
     where: str = "Ruritania",
     photo: bytes | None = None,
+    document: tuple[str, bytes] | None = None,
+    caption: str | None = None,
 ) -> list[SandboxMessage]:
     """Plays the whole English intake dialog; returns the bot's messages after Send."""
+    danger_first = kind == "A threat or reprisal"
     await person.send("/report")
     await expect(person, "What do you want to report?")
     await person.press(kind)
+    if danger_first:  # a threat or reprisal report asks this first
+        await expect(person, "immediate danger")
+        await person.press("Yes" if danger else "No")
+        if danger:
+            await expect(person, "emergency services")
     await expect(person, "What happened?")
     await person.send(what)
     await expect(person, "When did it happen?")
@@ -142,14 +150,21 @@ async def file_report(
         reply = await expect(person, "Who is affected?")
     assert "Who is affected?" in reply.content
     await person.send("my colleague")
-    await expect(person, "immediate danger")
-    await person.press("Yes" if danger else "No")
-    if danger:
-        await expect(person, "emergency services")
+    if not danger_first:
+        await expect(person, "immediate danger")
+        await person.press("Yes" if danger else "No")
+        if danger:
+            await expect(person, "emergency services")
     await expect(person, "evidence")
+    received = 0
     if photo is not None:
-        await person.send_photo(photo)
-        await expect(person, "File received (1 of")
+        await person.send_photo(photo, caption=caption)
+        received += 1
+        await expect(person, f"File received ({received} of")
+    if document is not None:
+        await person.upload(document[0], document[1], caption=caption)
+        received += 1
+        await expect(person, f"File received ({received} of")
     await person.press("Done")
     await expect(person, "How may we contact you?")
     await person.press("Stay anonymous" if anonymous else "Reply to me in this chat")

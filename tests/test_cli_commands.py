@@ -109,7 +109,7 @@ def test_migrate_then_doctor_on_a_fresh_install(tmp_path: Path) -> None:
     assert result.code == 0, result.out
     lines = result.out.strip().splitlines()
     # In the sandbox (no token) what is not set up yet is advice, not a warning.
-    assert len(lines) == 4 and all(line.startswith("ok ") for line in lines), result.out
+    assert len(lines) == 5 and all(line.startswith("ok ") for line in lines), result.out
     assert "before going live: no liaison staff or administrator to alert" in result.out
     assert "schema up to date" in result.out and "keys fit" in result.out
 

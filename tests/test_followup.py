@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.sandbox.driver import SandboxPerson
+from bot.sandbox.state import SandboxMessage
 from scheduler.report_retention import purge_reports
 from storage.crypto.report_keys import new_receipt
 from storage.models import CaseKey, CaseStatus, ReportCase, ReportMessage, StaffReportKey
@@ -48,6 +49,8 @@ async def test_followup_shows_staff_replies_and_takes_more_information(report_wo
     await expect(lin, "What would you like to do?")
     await lin.press("Add information")
     await expect(lin, "Write what you want to add")
+    await lin.send("\u200f\u200b\u2066\u2069")  # looks empty: refused like an empty answer
+    await expect(lin, "Please answer in a few words")
     await lin.send("They came back on Friday")
     await expect(lin, "We added this to your case")
     await report_world.staff_chat_has(f"New information on case {reference}.")
@@ -192,3 +195,39 @@ async def test_staff_set_passphrase_unlock_lock_and_grant(report_world: ReportWo
     # Someone who is not staff learns nothing about these commands.
     await reporter.send("/unlock")
     assert "I did not understand that." in (await reporter.next_reply()).content
+
+
+async def _warned_and_deleted(world: ReportWorld, person: SandboxPerson, message_id: int) -> None:
+    await expect(person, "looked like a receipt code")
+    await person.wait_until(
+        lambda: world.sandbox.chat(person.id).messages[message_id].deleted, what="the message deleted"
+    )
+
+
+async def test_a_receipt_is_deleted_in_a_caption_an_edit_and_a_forward(report_world: ReportWorld) -> None:
+    """Issue 12, hole 5: wherever the receipt appears, the message goes."""
+    await report_world.reader(8006)
+    sara = report_world.person("Sara")
+    receipt, _ = await anonymous_case(report_world, sara)
+    sandbox = report_world.sandbox
+
+    captioned = await sara.upload("note.pdf", b"%PDF-1.4\n", "application/pdf", caption=f"code {receipt}")
+    await _warned_and_deleted(report_world, sara, captioned.message_id)
+
+    innocent = await sara.send("hello there")
+    await sara.next_reply()
+    edited = innocent.to_api()
+    edited.update(text=f"hello there {receipt}", edit_date=edited["date"] + 5)
+    sandbox.push_update({"edited_message": edited})
+    await _warned_and_deleted(report_world, sara, innocent.message_id)
+
+    chat = sandbox.chat(sara.id)
+    forwarded = SandboxMessage(
+        chat=chat, message_id=chat.next_message_id(), sender=sara.user, date=sandbox.world.clock(),
+        via="user", text=f"Your receipt code: {receipt}",
+    )  # fmt: skip
+    chat.add(forwarded)
+    api = forwarded.to_api()
+    api["forward_origin"] = {"type": "hidden_user", "sender_user_name": "Me", "date": api["date"] - 60}
+    sandbox.push_update({"message": api})
+    await _warned_and_deleted(report_world, sara, forwarded.message_id)

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.log_redaction import RedactingFormatter
-from bot.sandbox.driver import PLACEHOLDER_JPEG
 from storage.crypto.report_keys import (
     ReportCryptoError,
     StaffKeyMaterial,
@@ -65,10 +64,10 @@ async def test_urgent_anonymous_report_leaves_nothing_readable(
     caplog.set_level(logging.DEBUG)
     staff_id = await report_world.reader(9002)
     amina = report_world.person("Amina", username="amina_reports")
-    photo = PLACEHOLDER_JPEG + CANARIES[1].encode()
+    pdf = b"%PDF-1.4\n" + CANARIES[1].encode() + b"\n%%EOF\n"
     done = await file_report(
         amina, kind="A threat or reprisal", what=f"Police visited {CANARIES[0]} after the forum",
-        anonymous=True, danger=True, photo=photo,
+        anonymous=True, danger=True, document=("minutes.pdf", pdf),
     )  # fmt: skip
     reference = re.search(r"C-\d{4}-\d{4}", done[0].content)
     assert reference is not None
@@ -104,7 +103,7 @@ async def test_urgent_anonymous_report_leaves_nothing_readable(
         # No person row was created for the reporter either (only staff, who are alerted in their chats).
         assert await people.find_by_telegram(session, report_world.services.keyring, amina.id) is None
         evidence = (await session.scalars(select(ReportEvidence))).one()
-        assert PLACEHOLDER_JPEG not in evidence.body
+        assert b"%PDF-1.4" not in evidence.body
         # The database plus the server's keys: the staff key does not open without the passphrase,
         # and no server secret opens a case secret.
         staff_row = (await session.scalars(select(StaffReportKey))).one()
@@ -132,7 +131,7 @@ async def test_urgent_anonymous_report_leaves_nothing_readable(
         file = await reports.evidence_content(
             session, opened.evidence[0].id, staff_id, private, now=case.created_at
         )
-        assert file.content == photo and file.mime_type == "image/jpeg"
+        assert file.content == pdf and file.mime_type == "application/pdf"
 
 
 async def test_clearing_the_conversation_deletes_both_sides(report_world: ReportWorld) -> None:
@@ -199,7 +198,7 @@ async def test_panic_clears_the_chat_and_forgets_the_draft(report_world: ReportW
     await kofi.next_reply()
     await kofi.send("/report")
     await expect(kofi, "What do you want to report?")
-    await kofi.press("A threat or reprisal")
+    await kofi.press("A problem taking part")
     await expect(kofi, "What happened?")
     await kofi.send(f"They followed {CANARIES[0]}")
     await expect(kofi, "When did it happen?")

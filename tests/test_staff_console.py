@@ -99,8 +99,8 @@ async def test_no_staff_console_in_a_group(report_world: ReportWorld) -> None:
     await report_world.reader(liaison.id)
     report_world.sandbox.push_text(liaison.user, "/cases", chat=report_world.staff_chat)
     await liaison.wait_until(
-        lambda: any("private chat" in m.content for m in report_world.staff_chat.bot_messages),
-        what="the private-chat answer in the group",
+        lambda: any("I did not understand that" in m.content for m in report_world.staff_chat.bot_messages),
+        what="the unknown-command answer in the group",
     )
     assert not any("open cases" in m.content for m in report_world.staff_chat.bot_messages)
 
@@ -172,7 +172,7 @@ async def test_triage_end_to_end_with_the_reply_relayed(report_world: ReportWorl
     await liaison.send("x" * 3001)
     await expect(liaison, "at most 3000 characters")
     await liaison.send("We are looking into it and will write again within two days.")
-    await expect(liaison, "Sent. The reporter will get it in their chat.")
+    await expect(liaison, "I will tell you whether it was delivered.")
 
     # The outbox workers relay it to the reporter's chat: protected, only what staff wrote.
     relayed_message = await expect(reporter, "We are looking into it and will write again within two days.")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translation
 from scheduler.notices import Notice, Notices, Routed, Text, recipient
 from storage.models import Channel
+from storage.repositories import case_replies
 
 CHAT_ONLY = (Channel.TELEGRAM.value,)
 
@@ -41,6 +42,7 @@ async def relay_reply(
             )
         )
 
-    notice = Notice(f"case-reply:{message_id}", reporter, render, channels=CHAT_ONLY, protect_content=True)
+    key = case_replies.reply_key(message_id).removesuffix(case_replies.CHAT)  # the channel is appended
+    notice = Notice(key, reporter, render, channels=CHAT_ONLY, protect_content=True)
     [routed] = await notices.send(session, [notice], now=now)
     return routed

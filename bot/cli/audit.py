@@ -1,7 +1,10 @@
-"""`liaison audit` (show the log) and `liaison audit verify` (check its hash chain).
+"""`liaison audit` (show the log), `liaison audit checkpoint` (print its head) and
+`liaison audit verify [--checkpoint COUNT:HASH]` (check its keyed hash chain).
 
 The log holds ids only: who (a staff member id, "cli" or "system"), what, on which row.
-Reading it is itself recorded. `verify` exits 1 when an entry was edited, removed or inserted.
+Reading it is itself recorded. `verify` exits 1 when an entry was edited, removed or
+inserted, or when the log no longer agrees with a checkpoint kept outside the database
+(a chain recomputed with the server's keys, or its newest entries cut).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import typer
 if TYPE_CHECKING:
     from bot.services import Services
     from storage.models import AuditEntry
-    from storage.repositories.audit import ChainProblem
+    from storage.repositories.audit import ChainProblem, Checkpoint
 
 audit_app = typer.Typer(
     invoke_without_command=True, help="The audit log of staff reads and actions: show it, verify it."
@@ -44,7 +47,9 @@ async def entries(
     return found[::-1]
 
 
-async def verify_chain(services: Services) -> tuple[int, list[ChainProblem]]:
+async def verify_chain(
+    services: Services, checkpoints: tuple[Checkpoint, ...] = ()
+) -> tuple[int, list[ChainProblem]]:
     from sqlalchemy import func, select
 
     from storage.models import AuditEntry
@@ -52,7 +57,23 @@ async def verify_chain(services: Services) -> tuple[int, list[ChainProblem]]:
 
     async with services.db.session() as session:
         count = int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
-        return count, await audit.verify(session)
+        return count, await audit.verify(session, checkpoints)
+
+
+async def head(services: Services) -> Checkpoint:
+    from storage.repositories import audit
+
+    async with services.db.session() as session:
+        return await audit.checkpoint(session)
+
+
+def _parse_checkpoint(text: str) -> Checkpoint:
+    from storage.repositories.audit import Checkpoint
+
+    try:
+        return Checkpoint.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @audit_app.callback()
@@ -83,24 +104,50 @@ def show(
         )
 
 
-@audit_app.command("verify")
-def verify() -> None:
-    """Check the hash chain: an edited, deleted or inserted entry is reported and exits 1."""
+@audit_app.command("checkpoint")
+def checkpoint_command() -> None:
+    """Print the head of the log (COUNT:HASH); keep it offline to check the log against later."""
     from bot.bootstrap import open_services
     from bot.cli.main import _settings
 
     settings = _settings()
 
+    async def run() -> Checkpoint:
+        services = await open_services(settings)
+        try:
+            return await head(services)
+        finally:
+            await services.db.dispose()
+
+    typer.echo(str(asyncio.run(run())))
+
+
+@audit_app.command("verify")
+def verify(
+    checkpoint: Annotated[
+        list[str] | None,
+        typer.Option(help="COUNT:HASH from `liaison audit checkpoint` or the daily message; repeatable"),
+    ] = None,
+) -> None:
+    """Check the keyed hash chain (and checkpoints): any edit, deletion, insertion, recomputed
+    chain or cut tail is reported and exits 1."""
+    from bot.bootstrap import open_services
+    from bot.cli.main import _settings
+
+    points = tuple(_parse_checkpoint(text) for text in checkpoint or [])
+    settings = _settings()
+
     async def run() -> tuple[int, list[ChainProblem]]:
         services = await open_services(settings)
         try:
-            return await verify_chain(services)
+            return await verify_chain(services, points)
         finally:
             await services.db.dispose()
 
     count, problems = asyncio.run(run())
     if not problems:
-        typer.echo(f"audit log intact: {count} entries, every hash and link matches")
+        agreed = f"; agrees with {len(points)} checkpoint(s)" if points else ""
+        typer.echo(f"audit log intact: {count} entries, every hash and link matches{agreed}")
         return
     for problem in problems:
         typer.echo(f"entry {problem.entry_id}: {problem.reason}", err=True)

@@ -213,11 +213,23 @@ async def check_report_readers(settings: Settings) -> Finding:
     )
 
 
+async def check_webhook(settings: Settings) -> Finding:
+    """Webhook mode refuses to start without a strong secret; say so before `run` does."""
+    from bot.webhook_secret import secret_problem
+
+    if not settings.webhook_url:
+        return Finding("webhook", Level.OK, "not configured (LIAISON_WEBHOOK_URL unset): long polling")
+    problem = secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    if problem is not None:
+        return Finding("webhook", Level.BAD, problem)
+    return Finding("webhook", Level.OK, "secret set, long and random enough")
+
+
 async def diagnose(settings: Settings) -> list[Finding]:
     """Every check, in order; the report readers only when the database itself is usable."""
     database = await check_database(settings)
     found = [database]
     if database.level is Level.OK:
         found.append(await check_report_readers(settings))
-    found += [await check_smtp(settings), await check_bot_token(settings)]
+    found += [await check_smtp(settings), await check_bot_token(settings), await check_webhook(settings)]
     return found

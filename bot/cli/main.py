@@ -84,10 +84,11 @@ def run() -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations (safe to repeat); create the key file on a first run."""
-    from bot.bootstrap import keyring_from
+    from bot.bootstrap import keyring_from, refuse_new_keys_for_sealed_data
     from storage.migrate import upgrade
 
     settings = _settings()
+    asyncio.run(refuse_new_keys_for_sealed_data(settings))  # never new keys for sealed data
     keyring_from(settings, create=True)
     applied = upgrade(settings.resolved_database_url)
     if applied:
@@ -133,10 +134,11 @@ def keys_status() -> None:
 
 @keys_app.command("generate")
 def keys_generate() -> None:
-    """Print new LIAISON_DATA_KEYS and LIAISON_INDEX_KEY values for an environment-configured install."""
+    """Print new LIAISON_DATA_KEYS, LIAISON_INDEX_KEY and LIAISON_WEBHOOK_SECRET values."""
+    from bot.webhook_secret import new_secret
     from storage.crypto.key_source import generate_key_file_contents
 
-    typer.echo(generate_key_file_contents())
+    typer.echo(generate_key_file_contents() + f"LIAISON_WEBHOOK_SECRET={new_secret()}\n")
 
 
 @keys_app.command("rotate")

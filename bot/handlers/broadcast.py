@@ -29,6 +29,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translation, language_name
+from bot.private_chat import own_private_chat
 from bot.reference.countries import REGION_LABELS, Region
 from bot.reference.stakeholders import LABELS as TYPE_LABELS
 from bot.reference.stakeholders import StakeholderType
@@ -84,8 +85,8 @@ def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButto
 
 
 async def _sender_id(update: Update, context: Context) -> uuid.UUID | None:
-    """The staff member allowed to broadcast, checked on every step; else None."""
-    if update.effective_user is None:
+    """The staff member allowed to broadcast, in their own private chat, checked on every step; else None."""
+    if update.effective_user is None or not own_private_chat(update):
         return None
     svc = services(context)
     async with svc.db.session() as session:
@@ -125,9 +126,6 @@ async def start(update: Update, context: Context) -> int:
         return await _refuse(update, context)
     t = translation(update, context)
     assert update.effective_user is not None and update.effective_chat is not None
-    if update.effective_chat.type != "private":
-        await update.effective_chat.send_message(t._("Use this command in a private chat with me."))
-        return ConversationHandler.END
     default = services(context).settings.default_language
     drafts(context)[update.effective_user.id] = Draft(language=default)
     await _reply(update, _ask_text(t, default))

@@ -29,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.visible_text import visible_length
 from bot.handlers.panic import begin_trail, clear_keyboard, say
 from bot.handlers.report import alert_staff
 from bot.i18n import N_, Translation
@@ -224,7 +225,7 @@ async def got_addition(update: Update, context: Context) -> int:
     assert update.effective_message is not None
     t = translation(update, context)
     text = (update.effective_message.text or "").strip()
-    if len(text) < 2:
+    if visible_length(text) < 2:  # direction marks and zero-width characters alone say nothing
         await say(update, context, t._("Please answer in a few words, or send /cancel to stop."))
         return ADD
     if len(text) > MAX_ADD:
@@ -277,16 +278,21 @@ async def timed_out(update: object, context: Context) -> None:
 
 
 async def guard_receipts(update: Update, context: Context) -> None:
-    """A receipt pasted anywhere but the code step is deleted, not stored, and explained."""
+    """A receipt pasted anywhere but the code step is deleted, not stored, and explained: in a
+    text, a caption, an edited message or a forwarded one."""
     message = update.effective_message
     chat = update.effective_chat
-    if message is None or chat is None or not message.text or chat.type != "private":
+    if message is None or chat is None or chat.type != "private":
         return
-    if message.text.startswith("/followup") or not contains_receipt(message.text):
+    written = message.text or message.caption
+    if not written or not contains_receipt(written):
         return
-    current = sessions(context).get(chat.id)
-    if current is not None and current.awaiting_code:
-        return
+    if message.text is not None and update.edited_message is None:
+        if message.text.startswith("/followup"):
+            return  # the command's own argument: /followup deletes it and checks it
+        current = sessions(context).get(chat.id)
+        if current is not None and current.awaiting_code:
+            return  # the answer to "send your receipt code": got_code deletes and checks it
     await _delete_quietly(update, context)
     t = translation(update, context)
     await context.bot.send_message(
@@ -325,6 +331,7 @@ def install(app: Application) -> None:  # type: ignore[type-arg]
     from bot.services import SERVICES_KEY
 
     app.add_handler(
-        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, guard_receipts), group=GUARD_GROUP
+        MessageHandler((filters.TEXT | filters.CAPTION) & filters.ChatType.PRIVATE, guard_receipts),
+        group=GUARD_GROUP,
     )
     app.add_handler(conversation(app.bot_data[SERVICES_KEY].reports.draft_minutes))

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -33,8 +33,10 @@ from telegram.ext import (
 )
 
 from bot.application import case_alerts
+from bot.domain import evidence
+from bot.domain.visible_text import visible_length
 from bot.handlers.panic import begin_trail, clear_keyboard, say
-from bot.i18n import N_
+from bot.i18n import N_, Translation
 from bot.services import Context, services, translation
 from storage.models import Channel, ReportKind
 from storage.repositories import people
@@ -48,6 +50,7 @@ MAX_WHAT = 3000
 MAX_WHEN = 200
 MAX_WHERE = 100
 MAX_WHO = 500
+MAX_CAPTION = 1000
 MIN_TEXT = 2
 PREFIX = "rp:"
 
@@ -89,9 +92,12 @@ def drafts(context: Context) -> dict[int, Draft]:
 
 
 def clean_text(text: str | None, limit: int) -> tuple[str | None, str | None]:
-    """(value, problem): trimmed text within limits, or why not ("empty", "too_long")."""
+    """(value, problem): trimmed text within limits, or why not ("empty", "too_long").
+
+    Direction marks, zero-width and filler characters do not count: a text made only of them
+    looks empty and is refused. They stay in the value, where a word may need them."""
     value = (text or "").strip()
-    if len(value) < MIN_TEXT:
+    if visible_length(value) < MIN_TEXT:
         return None, "empty"
     if len(value) > limit:
         return None, "too_long"
@@ -123,6 +129,144 @@ async def _too_long(update: Update, context: Context, limit: int) -> None:
     await say(update, context, t._("Please keep it shorter: at most {limit} characters.").format(limit=limit))
 
 
+# --- the order of steps ---------------------------------------------------------------------
+# A threat or reprisal report asks about immediate danger first, so emergency guidance comes
+# before anything else; the other kinds ask it after "who is affected".
+
+
+def _danger_first(draft: Draft) -> bool:
+    return draft.kind is ReportKind.REPRISAL
+
+
+def next_step(step: int, draft: Draft) -> int:
+    """The step after `step` (WHERE_PICK is entered only when a country matched)."""
+    first = _danger_first(draft)
+    return {
+        KIND: DANGER if first else WHAT,
+        DANGER: WHAT if first else EVIDENCE,
+        WHAT: WHEN,
+        WHEN: WHERE,
+        WHERE: WHO,
+        WHERE_PICK: WHO,
+        WHO: EVIDENCE if first else DANGER,
+        EVIDENCE: CONTACT,
+        CONTACT: CONFIRM,
+    }[step]
+
+
+def previous_step(step: int, draft: Draft) -> int:
+    """Where "◀ Back" leads from `step`."""
+    first = _danger_first(draft)
+    return {
+        DANGER: KIND if first else WHO,
+        WHAT: DANGER if first else KIND,
+        WHEN: WHAT,
+        WHERE: WHEN,
+        WHERE_PICK: WHERE,
+        WHO: WHERE,
+        EVIDENCE: WHO if first else DANGER,
+        CONTACT: EVIDENCE,
+        CONFIRM: CONTACT,
+    }[step]
+
+
+_TYPED = {WHAT: "what", WHEN: "when", WHERE: "where", WHO: "who"}
+
+
+def _back_row(t: Translation, step: int, draft: Draft) -> list[tuple[str, str]]:
+    """◀ Back, and for a typed step answered before, a button to keep that answer."""
+    row = [(t._("◀ Back"), f"b:{step}")]
+    if step in _TYPED and getattr(draft, _TYPED[step]):
+        row.append((t._("Keep my earlier answer"), f"keep:{step}"))
+    return row
+
+
+async def ask(update: Update, context: Context, step: int) -> int:
+    """Ask the question of `step` (with ◀ Back) and return it as the new state."""
+    draft = _draft(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    t = translation(update, context)
+    back = _back_row(t, step, draft)
+    if step == KIND:
+        rows = [[(t._(label), kind.value)] for kind, label in KIND_LABELS.items()]
+        await say(update, context, t._("What do you want to report?"), reply_markup=_buttons(rows))
+    elif step == WHAT:
+        text = t._("What happened? Write it in your own words, in up to {limit} characters.")
+        await say(update, context, text.format(limit=MAX_WHAT), reply_markup=_buttons([back]))
+    elif step == WHEN:
+        text = t._("When did it happen? A date or a rough time is enough.")
+        await say(update, context, text, reply_markup=_buttons([back]))
+    elif step == WHERE:
+        text = t._("In which country did it happen? Type its name.")
+        await say(update, context, text, reply_markup=_buttons([back]))
+    elif step == WHO:
+        text = t._("Who is affected? For example: me, my organisation, a colleague. Names are not needed.")
+        await say(update, context, text, reply_markup=_buttons([back]))
+    elif step == DANGER:
+        answers = [(t._("Yes, someone is"), "d:yes"), (t._("No, nobody is"), "d:no")]
+        await say(
+            update, context, t._("Is anyone in immediate danger?"), reply_markup=_buttons([answers, back])
+        )
+    elif step == EVIDENCE:
+        settings = services(context).reports
+        text = t._(
+            "You can send photos or documents as evidence: up to {count} files, {size} MB each. "
+            "Press Done when you have finished, or if you have none."
+        ).format(count=settings.evidence_max_files, size=settings.evidence_max_bytes // (1024 * 1024))
+        await say(update, context, text, reply_markup=_buttons([[(t._("Done"), "e:done")], back]))
+    elif step == CONTACT:
+        text = t._(
+            "How may we contact you? If you choose this chat, your report is linked to your Telegram "
+            "account and our replies come here. If you stay anonymous, we keep nothing about your "
+            "account and you get a receipt code to read our replies with /followup."
+        )
+        rows = [[(t._("Reply to me in this chat"), "k:chat")], [(t._("Stay anonymous"), "k:anon")], back]
+        await say(update, context, text, reply_markup=_buttons(rows))
+    elif step == CONFIRM:
+        files = t.ngettext(
+            "Your report is ready, with {count} file.",
+            "Your report is ready, with {count} files.",
+            len(draft.evidence),
+        ).format(count=len(draft.evidence))
+        rows = [[(t._("Send"), "s:send"), (t._("Discard"), "s:discard")], back]
+        await say(update, context, files + "\n" + t._("Send it now?"), reply_markup=_buttons(rows))
+    return step
+
+
+async def _pressed(update: Update, context: Context) -> Draft | None:
+    """A button of this dialog was pressed: answer it, take its keyboard away, give the draft."""
+    query = update.callback_query
+    assert query is not None
+    draft = _draft(update, context)
+    await query.answer()
+    if draft is not None:
+        await query.edit_message_reply_markup(None)
+    return draft
+
+
+async def go_back(update: Update, context: Context) -> int:
+    """◀ Back: the previous question again; everything typed so far stays in the draft."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = await _pressed(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    step = int(query.data.removeprefix(PREFIX + "b:"))
+    return await ask(update, context, previous_step(step, draft))
+
+
+async def keep_answer(update: Update, context: Context) -> int:
+    """Keep what was typed at this step before going back, and go on."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = await _pressed(update, context)
+    if draft is None:
+        return await _lost(update, context)
+    step = int(query.data.removeprefix(PREFIX + "keep:"))
+    return await ask(update, context, next_step(step, draft))
+
+
 # --- steps ---------------------------------------------------------------------------------
 
 
@@ -149,13 +293,7 @@ async def start(update: Update, context: Context) -> int:
             "you confirm at the end. Send /cancel to stop, or /panic to clear this chat at once."
         ),
     )
-    await say(
-        update,
-        context,
-        t._("What do you want to report?"),
-        reply_markup=_buttons([[(t._(label), kind.value)] for kind, label in KIND_LABELS.items()]),
-    )
-    return KIND
+    return await ask(update, context, KIND)
 
 
 async def choose_kind(update: Update, context: Context) -> int:
@@ -170,14 +308,8 @@ async def choose_kind(update: Update, context: Context) -> int:
         await query.answer()
         return KIND
     await query.answer()
-    t = translation(update, context)
     await query.edit_message_reply_markup(None)
-    await say(
-        update,
-        context,
-        t._("What happened? Write it in your own words, in up to {limit} characters.").format(limit=MAX_WHAT),
-    )
-    return WHAT
+    return await ask(update, context, next_step(KIND, draft))
 
 
 async def _typed_answer(update: Update, context: Context, limit: int, step: int) -> tuple[Draft, str] | int:
@@ -203,9 +335,7 @@ async def got_what(update: Update, context: Context) -> int:
         return answer
     draft, value = answer
     draft.what = value
-    t = translation(update, context)
-    await say(update, context, t._("When did it happen? A date or a rough time is enough."))
-    return WHEN
+    return await ask(update, context, next_step(WHAT, draft))
 
 
 async def got_when(update: Update, context: Context) -> int:
@@ -214,9 +344,7 @@ async def got_when(update: Update, context: Context) -> int:
         return answer
     draft, value = answer
     draft.when = value
-    t = translation(update, context)
-    await say(update, context, t._("In which country did it happen? Type its name."))
-    return WHERE
+    return await ask(update, context, next_step(WHEN, draft))
 
 
 def _country_matches(query: str, language: str) -> list[tuple[str, str]]:
@@ -239,9 +367,10 @@ async def got_where(update: Update, context: Context) -> int:
     draft.where = value
     matches = _country_matches(value, t.language)
     if not matches:
-        return await _ask_who(update, context)
+        return await ask(update, context, next_step(WHERE, draft))
     rows = [[(name, "c:" + code)] for code, name in matches]
     rows.append([(t._("Keep what I typed"), "c:-")])
+    rows.append(_back_row(t, WHERE_PICK, draft))
     await say(update, context, t._("Which of these do you mean?"), reply_markup=_buttons(rows))
     return WHERE_PICK
 
@@ -259,17 +388,7 @@ async def pick_where(update: Update, context: Context) -> int:
 
         draft.where = f"{countries.country_name(code, 'en')} ({code})"
     await query.edit_message_reply_markup(None)
-    return await _ask_who(update, context)
-
-
-async def _ask_who(update: Update, context: Context) -> int:
-    t = translation(update, context)
-    await say(
-        update,
-        context,
-        t._("Who is affected? For example: me, my organisation, a colleague. Names are not needed."),
-    )
-    return WHO
+    return await ask(update, context, next_step(WHERE_PICK, draft))
 
 
 async def got_who(update: Update, context: Context) -> int:
@@ -278,14 +397,7 @@ async def got_who(update: Update, context: Context) -> int:
         return answer
     draft, value = answer
     draft.who = value
-    t = translation(update, context)
-    await say(
-        update,
-        context,
-        t._("Is anyone in immediate danger?"),
-        reply_markup=_buttons([[(t._("Yes, someone is"), "d:yes"), (t._("No, nobody is"), "d:no")]]),
-    )
-    return DANGER
+    return await ask(update, context, next_step(WHO, draft))
 
 
 async def got_danger(update: Update, context: Context) -> int:
@@ -298,7 +410,7 @@ async def got_danger(update: Update, context: Context) -> int:
     await query.edit_message_reply_markup(None)
     draft.danger = query.data.endswith(":yes")
     t = translation(update, context)
-    if draft.danger:
+    if draft.danger:  # at once, before any other question
         await say(
             update,
             context,
@@ -307,21 +419,38 @@ async def got_danger(update: Update, context: Context) -> int:
                 "trust nearby first. We read urgent reports first, but we cannot send help ourselves."
             ),
         )
-    return await _ask_evidence(update, context, draft)
+    return await ask(update, context, next_step(DANGER, draft))
 
 
-async def _ask_evidence(update: Update, context: Context, draft: Draft) -> int:
+def _attachment(message: Message) -> tuple[Any, str | None] | None:
+    """The file of a message and the name the sender gave it, or None when it carries none."""
+    if message.photo:
+        return message.photo[-1], None
+    for item in (message.document, message.audio, message.video):
+        if item is not None:
+            return item, item.file_name
+    if message.voice is not None:
+        return message.voice, None
+    return None
+
+
+async def _refuse_type(update: Update, context: Context) -> int:
     t = translation(update, context)
-    settings = services(context).reports
     await say(
         update,
         context,
         t._(
-            "You can send photos or documents as evidence: up to {count} files, {size} MB each. "
-            "Press Done when you have finished, or if you have none."
-        ).format(count=settings.evidence_max_files, size=settings.evidence_max_bytes // (1024 * 1024)),
-        reply_markup=_buttons([[(t._("Done"), "e:done")]]),
+            "I cannot take this kind of file. I accept photos (JPEG, PNG, WebP), PDF, Word (DOCX) and "
+            "OpenDocument (ODT) documents, voice recordings (OGG, MP3, M4A) and MP4 videos."
+        ),
     )
+    return EVIDENCE
+
+
+async def _too_big(update: Update, context: Context) -> int:
+    t = translation(update, context)
+    size = services(context).reports.evidence_max_bytes // (1024 * 1024)
+    await say(update, context, t._("This file is too big. The limit is {size} MB.").format(size=size))
     return EVIDENCE
 
 
@@ -336,24 +465,12 @@ async def got_evidence(update: Update, context: Context) -> int:
     if len(draft.evidence) >= settings.evidence_max_files:
         await say(update, context, t._("That is as many files as I can take. Press Done to go on."))
         return EVIDENCE
-    if message.photo:
-        attachment: Any = message.photo[-1]
-        filename, mime_type = "photo.jpg", "image/jpeg"
-    elif message.document is not None:
-        attachment = message.document
-        filename = (message.document.file_name or "document")[:100]
-        mime_type = message.document.mime_type or "application/octet-stream"
-    else:
-        return EVIDENCE
+    found = _attachment(message)
+    if found is None:
+        return await _refuse_type(update, context)
+    attachment, claimed_name = found
     if (attachment.file_size or 0) > settings.evidence_max_bytes:
-        await say(
-            update,
-            context,
-            t._("This file is too big. The limit is {size} MB.").format(
-                size=settings.evidence_max_bytes // (1024 * 1024)
-            ),
-        )
-        return EVIDENCE
+        return await _too_big(update, context)
     try:
         telegram_file = await attachment.get_file()
         content = bytes(await telegram_file.download_as_bytearray())
@@ -362,16 +479,29 @@ async def got_evidence(update: Update, context: Context) -> int:
         await say(update, context, t._("I could not receive this file. Please send it again."))
         return EVIDENCE
     if len(content) > settings.evidence_max_bytes:
-        await say(
-            update,
-            context,
-            t._("This file is too big. The limit is {size} MB.").format(
-                size=settings.evidence_max_bytes // (1024 * 1024)
-            ),
+        return await _too_big(update, context)
+    # The bytes decide what a file is; the name and MIME type the client sent are only claims.
+    kind = evidence.sniff(content)
+    if kind is None:
+        log.info("evidence refused: its bytes are not of an accepted type")
+        return await _refuse_type(update, context)
+    try:
+        content = evidence.strip_metadata(content, kind)
+    except evidence.UnreadableImageError as exc:
+        log.info("evidence refused: the image does not decode (%s)", exc)
+        return await _refuse_type(update, context)
+    if len(content) > settings.evidence_max_bytes:
+        return await _too_big(update, context)
+    caption, _problem = clean_text(message.caption, MAX_CAPTION)
+    # Only the bytes (and the caption) are kept, encrypted on confirm; the Telegram file id never is.
+    draft.evidence.append(
+        repo.EvidenceFile(
+            evidence.safe_filename(claimed_name, kind),
+            evidence.FORMATS[kind].mime_type,
+            content,
+            caption or "",
         )
-        return EVIDENCE
-    # Only the bytes are kept (encrypted on confirm); the Telegram file id is never stored.
-    draft.evidence.append(repo.EvidenceFile(filename, mime_type, content))
+    )
     await say(
         update,
         context,
@@ -386,24 +516,12 @@ async def got_evidence(update: Update, context: Context) -> int:
 async def evidence_done(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None
-    if _draft(update, context) is None:
+    draft = _draft(update, context)
+    if draft is None:
         return await _lost(update, context)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    t = translation(update, context)
-    await say(
-        update,
-        context,
-        t._(
-            "How may we contact you? If you choose this chat, your report is linked to your Telegram "
-            "account and our replies come here. If you stay anonymous, we keep nothing about your "
-            "account and you get a receipt code to read our replies with /followup."
-        ),
-        reply_markup=_buttons(
-            [[(t._("Reply to me in this chat"), "k:chat")], [(t._("Stay anonymous"), "k:anon")]]
-        ),
-    )
-    return CONTACT
+    return await ask(update, context, next_step(EVIDENCE, draft))
 
 
 async def got_contact(update: Update, context: Context) -> int:
@@ -415,19 +533,7 @@ async def got_contact(update: Update, context: Context) -> int:
     await query.answer()
     await query.edit_message_reply_markup(None)
     draft.anonymous = query.data.endswith(":anon")
-    t = translation(update, context)
-    files = t.ngettext(
-        "Your report is ready, with {count} file.",
-        "Your report is ready, with {count} files.",
-        len(draft.evidence),
-    ).format(count=len(draft.evidence))
-    await say(
-        update,
-        context,
-        files + "\n" + t._("Send it now?"),
-        reply_markup=_buttons([[(t._("Send"), "s:send"), (t._("Discard"), "s:discard")]]),
-    )
-    return CONFIRM
+    return await ask(update, context, next_step(CONTACT, draft))
 
 
 async def confirm(update: Update, context: Context) -> int:
@@ -594,27 +700,34 @@ def conversation(draft_minutes: int) -> ConversationHandler:  # type: ignore[typ
     other_text = MessageHandler(not_command, text_needed)
     other_button = MessageHandler(not_command, buttons_needed)
     stray_press = CallbackQueryHandler(buttons_needed, pattern=f"^{PREFIX}")
+    back: CallbackQueryHandler[Any, object] = CallbackQueryHandler(go_back, pattern=f"^{PREFIX}b:[0-9]+$")
+    keep: CallbackQueryHandler[Any, object] = CallbackQueryHandler(
+        keep_answer, pattern=f"^{PREFIX}keep:[0-9]+$"
+    )
+    files = filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO
     return ConversationHandler(
         entry_points=[CommandHandler("report", start, filters.ChatType.PRIVATE)],
         states={
-            KIND: [CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}[a-z]+$"), other_button],
-            WHAT: [MessageHandler(text, got_what), other_text, stray_press],
-            WHEN: [MessageHandler(text, got_when), other_text, stray_press],
-            WHERE: [MessageHandler(text, got_where), other_text, stray_press],
+            KIND: [CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}[a-z]+$"), other_button, stray_press],
+            WHAT: [MessageHandler(text, got_what), back, keep, other_text, stray_press],
+            WHEN: [MessageHandler(text, got_when), back, keep, other_text, stray_press],
+            WHERE: [MessageHandler(text, got_where), back, keep, other_text, stray_press],
             WHERE_PICK: [
                 CallbackQueryHandler(pick_where, pattern=f"^{PREFIX}c:"),
                 MessageHandler(text, got_where),
+                back,
                 other_button,
             ],
-            WHO: [MessageHandler(text, got_who), other_text, stray_press],
-            DANGER: [CallbackQueryHandler(got_danger, pattern=f"^{PREFIX}d:"), other_button],
+            WHO: [MessageHandler(text, got_who), back, keep, other_text, stray_press],
+            DANGER: [CallbackQueryHandler(got_danger, pattern=f"^{PREFIX}d:"), back, other_button],
             EVIDENCE: [
-                MessageHandler(filters.PHOTO | filters.Document.ALL, got_evidence),
+                MessageHandler(files, got_evidence),
                 CallbackQueryHandler(evidence_done, pattern=f"^{PREFIX}e:done$"),
+                back,
                 other_button,
             ],
-            CONTACT: [CallbackQueryHandler(got_contact, pattern=f"^{PREFIX}k:"), other_button],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=f"^{PREFIX}s:"), other_button],
+            CONTACT: [CallbackQueryHandler(got_contact, pattern=f"^{PREFIX}k:"), back, other_button],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=f"^{PREFIX}s:"), back, other_button],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=[

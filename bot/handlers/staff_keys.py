@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.private_chat import own_private_chat
 from bot.services import Context, services, translation
 from storage.crypto.report_keys import check_passphrase
 from storage.repositories import reports as repo
@@ -53,8 +54,10 @@ def pending(context: Context) -> dict[int, Pending]:
 
 
 async def _reader_id(update: Update, context: Context) -> uuid.UUID | None:
-    """The staff member id of a liaison staff member or administrator, else None."""
+    """The staff member id of a liaison staff member or administrator in their own private chat, else None."""
     assert update.effective_user is not None
+    if not own_private_chat(update):
+        return None
     svc = services(context)
     async with svc.db.session() as session:
         member = await staff.find_active(session, svc.keyring, update.effective_user.id)
@@ -69,13 +72,6 @@ async def _not_for_you(update: Update, context: Context) -> int:
     await update.effective_message.reply_text(
         t._("I did not understand that. Send /help to see what I can do.")
     )
-    return ConversationHandler.END
-
-
-async def _private_only(update: Update, context: Context) -> int:
-    t = translation(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(t._("Use this command in a private chat with me."))
     return ConversationHandler.END
 
 
@@ -100,8 +96,6 @@ async def unlock_start(update: Update, context: Context) -> int:
     staff_id = await _reader_id(update, context)
     if staff_id is None:
         return await _not_for_you(update, context)
-    if update.effective_chat.type != "private":
-        return await _private_only(update, context)
     t = translation(update, context)
     svc = services(context)
     async with svc.db.session() as session:
@@ -156,8 +150,6 @@ async def set_start(update: Update, context: Context) -> int:
     staff_id = await _reader_id(update, context)
     if staff_id is None:
         return await _not_for_you(update, context)
-    if update.effective_chat.type != "private":
-        return await _private_only(update, context)
     t = translation(update, context)
     svc = services(context)
     async with svc.db.session() as session:
@@ -256,9 +248,6 @@ async def grant(update: Update, context: Context) -> None:
     staff_id = await _reader_id(update, context)
     if staff_id is None:
         await _not_for_you(update, context)
-        return
-    if update.effective_chat.type != "private":
-        await _private_only(update, context)
         return
     t = translation(update, context)
     svc = services(context)

@@ -35,6 +35,7 @@ from storage.models.reports import (
     ReportMessage,
     StaffReportKey,
 )
+from storage.models.seen_updates import SeenUpdate
 from storage.models.staff import StaffMember, StaffRole
 from storage.models.submissions import Submission, SubmissionDocument, SubmissionStatus
 from storage.models.triage import CaseOutcome, CaseTriage, Risk
@@ -84,6 +85,7 @@ __all__ = [
     "ReportKind",
     "ReportMessage",
     "Risk",
+    "SeenUpdate",
     "StaffMember",
     "StaffReportKey",
     "StaffRole",

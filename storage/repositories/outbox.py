@@ -21,7 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto.keyring import Keyring, field_aad
-from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, OutboxState, OutboxTemplate
+from storage.models.outbox import (
+    TERMINAL_STATES,
+    Broadcast,
+    BroadcastState,
+    OutboxMessage,
+    OutboxState,
+    OutboxTemplate,
+)
 from storage.models.people import ChannelAddress
 from storage.sealed import Envelope
 
@@ -314,6 +321,16 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
                 for u in others
             ],
         )
+    # Content of a row that will never be sent again (failed, dead, unknown, cancelled) is dropped
+    # like that of a sent one: nobody should be able to read an undelivered reply with the server's keys.
+    finished = [u.id for u in others if u.state in TERMINAL_STATES]
+    for start in range(0, len(finished), CHUNK):
+        await session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(finished[start : start + CHUNK]))
+            .values(body=None, subject=None, html=None, attachment=None)
+            .execution_options(synchronize_session=False)
+        )
     unreachable = {u.address_id: u.unreachable for u in updates if u.unreachable}
     if unreachable:
         await mark_unreachable(session, unreachable, now=now)
@@ -426,7 +443,16 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, *, no
     result = await session.execute(
         update(OUTBOX)
         .where(OUTBOX.c.broadcast_id == broadcast_id, OUTBOX.c.state.in_(ACTIVE_STATES))
-        .values(state=OutboxState.CANCELLED.value, finished_at=now, claimed_by=None, lease_until=None)
+        .values(
+            state=OutboxState.CANCELLED.value,
+            finished_at=now,
+            claimed_by=None,
+            lease_until=None,
+            body=None,
+            subject=None,
+            html=None,
+            attachment=None,
+        )
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

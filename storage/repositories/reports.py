@@ -82,6 +82,7 @@ class EvidenceFile:
     filename: str
     mime_type: str
     content: bytes = field(repr=False)
+    caption: str = field(default="", repr=False)  # sealed with the file, in its encrypted metadata
 
 
 @dataclass(frozen=True)
@@ -399,7 +400,15 @@ async def submit(
 
 def _add_evidence(session: AsyncSession, case: ReportCase, item: EvidenceFile, now: datetime) -> None:
     evidence_id = uuid.uuid4()
-    meta = json.dumps({"filename": item.filename, "mime_type": item.mime_type, "size": len(item.content)})
+    meta = json.dumps(
+        {
+            "filename": item.filename,
+            "mime_type": item.mime_type,
+            "size": len(item.content),
+            "caption": item.caption,
+        },
+        ensure_ascii=False,
+    )
     # One content key for name and bytes: encrypt the bytes, then the name under the same sealed key.
     encrypted = encrypt_content(
         item.content, content_aad(case.id, EVIDENCE_PURPOSE, evidence_id), case.public_key
@@ -603,7 +612,7 @@ async def evidence_content(
         session, at=now, actor=f"staff:{staff_member_id}", action="report.evidence_open",
         subject_type="report_evidence", subject_id=str(evidence_id),
     )  # fmt: skip
-    return EvidenceFile(str(meta["filename"]), str(meta["mime_type"]), content)
+    return EvidenceFile(str(meta["filename"]), str(meta["mime_type"]), content, str(meta.get("caption", "")))
 
 
 async def add_staff_message(

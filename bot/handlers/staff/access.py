@@ -4,7 +4,8 @@ Every staff module declares its commands (`StaffCommand`) and buttons (`StaffBut
 `bot.handlers.staff.install` registers them only through `guarded`, which looks the
 account up in the database on each call. A removed staff member loses access with their
 next tap, and anyone who is not staff gets the answer an unknown command gets. Staff
-work in a private chat with the bot; nothing of the console answers in a group.
+work in their own private chat with the bot (chat id = their account id); anywhere else,
+including a group, the console answers as to an unknown command.
 
 Buttons carry `st:<module>:<action>:<ids…>` with ids as 22-character base64 (Telegram
 allows 64 bytes of callback data).
@@ -25,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import Translation
+from bot.private_chat import own_private_chat
 from bot.services import Context, services, translation
 from storage.models import StaffRole
 from storage.repositories import staff
@@ -136,20 +138,16 @@ async def refuse(update: Update, context: Context) -> None:
 
 
 async def allowed(update: Update, context: Context, roles: frozenset[StaffRole]) -> StaffUser | None:
-    """The staff member if they hold one of `roles` and are in a private chat; else they are told no."""
+    """The staff member if they hold one of `roles` and act in their own private chat; else they
+    get the unknown-command answer (a group, or a chat that is not theirs, learns nothing)."""
+    if not own_private_chat(update):
+        await refuse(update, context)
+        return None
     member = await current_staff(update, context)
     if member is None or member.role not in roles:
         if member is not None:
             log.info("staff member %s lacks the role for this action", member.id)
         await refuse(update, context)
-        return None
-    chat = update.effective_chat
-    if chat is None or chat.type != "private":
-        t = translation(update, context)
-        if update.callback_query is not None:
-            await update.callback_query.answer(t._("Use this command in a private chat with me."))
-        elif chat is not None:
-            await context.bot.send_message(chat.id, t._("Use this command in a private chat with me."))
         return None
     return member
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from nacl.public import PrivateKey
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.application import case_replies
+from bot.application import case_replies as reply_relay
 from bot.domain.escalation import CaseClock, EscalationRules, overdue
 from bot.handlers.report import KIND_LABELS
 from bot.handlers.staff.access import (
@@ -32,6 +32,7 @@ from bot.handlers.staff.access import (
 )
 from bot.i18n import N_, Translation
 from bot.services import Context, services, translation
+from scheduler.case_reply_outcomes import outcome_text
 from storage.models import (
     CaseOutcome,
     CaseStatus,
@@ -41,7 +42,7 @@ from storage.models import (
     StaffMember,
     StaffRole,
 )
-from storage.repositories import reports, staff, triage
+from storage.repositories import case_replies, reports, staff, triage
 from storage.repositories.reports import CaseNotFoundError, NoCaseKeyError
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,9 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
     try:
         async with svc.db.session() as session:
             opened = await reports.open_case(session, case_id, member.id, private, now=svc.clock())
+            relayed = await case_replies.deliveries(
+                session, [e.id for e in opened.entries if e.author is MessageAuthor.STAFF]
+            )
             mark = await triage.view(session, case_id)
             assignee = await session.get(StaffMember, mark.assigned_to) if mark.assigned_to else None
     except CaseNotFoundError:
@@ -257,6 +261,8 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
             MessageAuthor.NOTE: N_("Internal note, {time}: {text}"),
         }[entry.author]
         body.append(t._(template).format(time=when, text=entry.text))
+        if entry.id in relayed:  # what became of a reply relayed to the reporter's chat
+            body[-1] += "\n" + outcome_text(t, relayed[entry.id])
     pieces = _chunks("\n".join(header) + "\n\n" + "\n\n".join(body))
     for piece in pieces[:-1]:
         await _send(update, context, piece)
@@ -291,7 +297,10 @@ async def send_file(update: Update, context: Context, member: StaffUser, parts: 
     await _answer(update)
     assert update.effective_chat is not None
     await context.bot.send_document(
-        update.effective_chat.id, InputFile(file.content, filename=file.filename), protect_content=True
+        update.effective_chat.id,
+        InputFile(file.content, filename=file.filename),
+        caption=file.caption[:1024] or None,  # what the reporter wrote with the file
+        protect_content=True,
     )
 
 
@@ -434,7 +443,7 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
             if waiting.kind == "more":
                 await triage.awaiting_reporter(session, case.id, member.id, now=now)
             if reply.relay_to_person_id is not None:
-                routed = await case_replies.relay_reply(
+                routed = await reply_relay.relay_reply(
                     session,
                     svc.notices,
                     reply.relay_to_person_id,
@@ -454,7 +463,7 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
     elif anonymous:
         text = t._("Saved. The reporter will see it when they use /followup with their receipt.")
     elif relayed:
-        text = t._("Sent. The reporter will get it in their chat.")
+        text = t._("Queued for the reporter's chat. I will tell you whether it was delivered.")
     else:
         text = t._("Saved in the case, but the reporter cannot be reached in their chat.")
     await _done(update, context, waiting.target, text)

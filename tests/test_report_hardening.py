@@ -1,0 +1,185 @@
+"""/report, hardened (issue 12, holes 4 and 6; issue 14's Back button): danger first in a threat
+report, evidence told by its bytes, photos without their location, captions kept, invisible
+answers refused, and ◀ Back that keeps what was typed."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from PIL import Image
+from sqlalchemy import select
+
+from bot.sandbox.driver import SandboxPerson
+from storage.models import ReportCase
+from storage.repositories import reports
+from tests.evidence_samples import jpeg_with_location
+from tests.report_fixtures import PASSPHRASE, ReportWorld, expect, file_report, report_world
+
+__all__ = ["report_world"]
+
+REFUSED = "I cannot take this kind of file."
+NOTE = "Gate-Canary-7310"
+
+
+async def _open_newest(world: ReportWorld, staff_id: object) -> reports.OpenedCase:
+    async with world.services.db.session() as session:
+        case = (await session.scalars(select(ReportCase).order_by(ReportCase.sequence.desc()))).first()
+        assert case is not None
+        private = await reports.unlock(session, staff_id, PASSPHRASE)  # type: ignore[arg-type]
+        assert private is not None
+        return await reports.open_case(session, case.id, staff_id, private, now=case.created_at)  # type: ignore[arg-type]
+
+
+async def _where(person: SandboxPerson, place: str) -> None:
+    """Answer the country step, keeping the typed text when countries are offered."""
+    await person.send(place)
+    reply = await person.next_reply()
+    if "Which of these" in reply.content:
+        await person.press("Keep what I typed")
+        reply = await person.next_reply()
+    assert "Who is affected?" in reply.content
+
+
+async def _to_evidence(person: SandboxPerson) -> None:
+    await person.send("/report")
+    await expect(person, "What do you want to report?")
+    await person.press("A problem getting information")
+    await expect(person, "What happened?")
+    await person.send("The agenda came too late")
+    await expect(person, "When did it happen?")
+    await person.send("in May")
+    await expect(person, "In which country")
+    await _where(person, "Ruritania")
+    await person.send("our network")
+    await expect(person, "immediate danger")
+    await person.press("No")
+    await expect(person, "evidence")
+
+
+async def test_a_threat_report_asks_about_danger_first(report_world: ReportWorld) -> None:
+    await report_world.reader(9101)
+    amina = report_world.person("Amina")
+    await amina.send("/report")
+    await expect(amina, "What do you want to report?")
+    await amina.press("A threat or reprisal")
+    assert "Is anyone in immediate danger?" in (await amina.next_reply()).content
+    await amina.press("Yes")
+    # The guidance comes at once, before any other question.
+    assert "contact local emergency services" in (await amina.next_reply()).content
+    assert "What happened?" in (await amina.next_reply()).content
+    await amina.send("Two men waited outside my office")
+    await expect(amina, "When did it happen?")
+    await amina.send("yesterday")
+    await expect(amina, "In which country")
+    await _where(amina, "Ruritania")
+    await amina.send("me")
+    assert "evidence" in (await amina.next_reply()).content  # not asked about danger twice
+
+
+async def test_evidence_is_judged_by_its_bytes(report_world: ReportWorld) -> None:
+    await report_world.reader(9102)
+    omar = report_world.person("Omar")
+    await _to_evidence(omar)
+    await omar.upload("photo.jpg", b"MZ\x90\x00\x03" + b"\x00" * 64, "image/jpeg")  # a program
+    refused = await omar.next_reply()
+    assert REFUSED in refused.content and "PDF" in refused.content and "MP4" in refused.content
+    await omar.upload("evidence.pdf", b"<!doctype html><script>steal()</script>", "application/pdf")
+    assert REFUSED in (await omar.next_reply()).content
+    await omar.upload("minutes.pdf", b"%PDF-1.4\n1 0 obj\n%%EOF\n", "application/pdf")
+    assert "File received (1 of" in (await omar.next_reply()).content
+
+
+async def test_a_photo_sent_as_a_file_loses_its_location_and_keeps_its_caption(
+    report_world: ReportWorld,
+) -> None:
+    staff_id = await report_world.reader(9103)
+    lin = report_world.person("Lin")
+    original = jpeg_with_location(NOTE)
+    await file_report(
+        lin, kind="A problem taking part", what="The gate was closed to us", anonymous=True,
+        document=("IMG_2041.JPG", original), caption="Taken at the north gate",
+    )  # fmt: skip
+    opened = await _open_newest(report_world, staff_id)
+    assert [e.mime_type for e in opened.evidence] == ["image/jpeg"]
+    async with report_world.services.db.session() as session:
+        private = await reports.unlock(session, staff_id, PASSPHRASE)
+        assert private is not None
+        file = await reports.evidence_content(
+            session, opened.evidence[0].id, staff_id, private, now=opened.created_at
+        )
+    assert file.caption == "Taken at the north gate" and file.filename == "IMG_2041.jpg"
+    assert NOTE.encode() not in file.content
+    with Image.open(io.BytesIO(file.content)) as image:
+        assert not image.getexif() and image.size == (12, 16)
+    raw = report_world.db_path.read_bytes()
+    assert b"north gate" not in raw
+
+
+async def test_an_answer_of_invisible_characters_is_refused(report_world: ReportWorld) -> None:
+    await report_world.reader(9104)
+    zoe = report_world.person("Zoe")
+    await zoe.send("/report")
+    await expect(zoe, "What do you want to report?")
+    await zoe.press("Other feedback")
+    await expect(zoe, "What happened?")
+    await zoe.send("\u200f\u200e\u200b\u2066\u2069")
+    assert "Please answer in a few words" in (await zoe.next_reply()).content
+    await zoe.send("\u3164\u3164\u3164")
+    assert "Please answer in a few words" in (await zoe.next_reply()).content
+    await zoe.send("The forum had no interpretation")
+    await expect(zoe, "When did it happen?")
+
+
+async def test_back_goes_to_the_previous_step_and_keeps_what_was_typed(report_world: ReportWorld) -> None:
+    staff_id = await report_world.reader(9105)
+    kofi = report_world.person("Kofi")
+    await kofi.send("/report")
+    await expect(kofi, "What do you want to report?")
+    await kofi.press("A problem getting information")
+    await expect(kofi, "What happened?")
+    await kofi.send("The minutes were never shared")
+    await expect(kofi, "When did it happen?")
+    await kofi.press("◀ Back")
+    back = await expect(kofi, "What happened?")
+    assert "The minutes were never shared" not in back.content  # the bot never repeats it
+    await kofi.press("Keep my earlier answer")
+    await expect(kofi, "When did it happen?")
+    await kofi.send("in April")
+    await expect(kofi, "In which country")
+    await _where(kofi, "Ruritania")
+    await kofi.send("our members")
+    await expect(kofi, "immediate danger")
+    await kofi.press("◀ Back")
+    await expect(kofi, "Who is affected?")
+    await kofi.send("our members and partners")  # a new answer replaces the old one
+    await expect(kofi, "immediate danger")
+    await kofi.press("No")
+    await expect(kofi, "evidence")
+    await kofi.press("Done")
+    await expect(kofi, "How may we contact you?")
+    await kofi.press("Stay anonymous")
+    await expect(kofi, "Send it now?")
+    await kofi.press("◀ Back")
+    await expect(kofi, "How may we contact you?")
+    await kofi.press("Stay anonymous")
+    await expect(kofi, "Send it now?")
+    await kofi.press("Send")
+    done = await expect(kofi, "Thank you.")
+    assert re.search(r"C-\d{4}-\d{4}", done.content)
+    opened = await _open_newest(report_world, staff_id)
+    assert opened.report["what"] == "The minutes were never shared"
+    assert opened.report["when"] == "in April" and opened.report["who"] == "our members and partners"
+
+
+async def test_back_in_a_threat_report_returns_to_the_danger_question(report_world: ReportWorld) -> None:
+    await report_world.reader(9106)
+    amina = report_world.person("Amina", language_code="ar")
+    await amina.send("/report")
+    await amina.next_reply()
+    await amina.next_reply()
+    await amina.press("تهديد")
+    danger = await amina.next_reply()
+    await amina.press("◀")
+    again = await amina.next_reply()  # the kinds again
+    assert again.content != danger.content and len(again.inline_keyboard or []) == 4
