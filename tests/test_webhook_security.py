@@ -4,6 +4,7 @@ replay after a restart is still dropped."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -175,7 +176,7 @@ def test_keys_generate_prints_a_webhook_secret() -> None:
 
 
 @pytest.mark.parametrize(
-    ("secret", "verdict"), [("too-short-for-this", "BAD webhook"), (SECRET, "ok  webhook")]
+    ("secret", "verdict"), [("too-short-for-this", r"BAD\s+webhook"), (SECRET, r"ok\s+webhook")]
 )
 def test_doctor_checks_the_webhook_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str, verdict: str
@@ -189,5 +190,5 @@ def test_doctor_checks_the_webhook_secret(
     monkeypatch.setenv("LIAISON_WEBHOOK_URL", "https://liaison.example.org")
     monkeypatch.setenv("LIAISON_WEBHOOK_SECRET", secret)
     result = CliRunner().invoke(app, ["doctor"])
-    assert verdict in result.output
+    assert re.search(verdict, result.output), result.output
     assert secret not in result.output  # a secret is never printed
