@@ -44,7 +44,7 @@ i18n-extract: $(STAMP)
 		--no-location --sort-output --project=liaison -o locales/messages.pot .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width=100 -i locales/messages.pot -d locales -D messages
 
 i18n: i18n-update compile-catalogs
 

@@ -57,9 +57,9 @@ def arabic_messages() -> list[tuple[str, int]]:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            found.extend((message.id[0], count) for count in (0, 1, 2, 3, 11, 100))
+            found.extend((str(message.id[0]), count) for count in (0, 1, 2, 3, 11, 100))
         else:
-            found.append((message.id, -1))
+            found.append((str(message.id), -1))
     return found
 
 

@@ -118,7 +118,15 @@ async def _lost(update: Update, context: Context) -> int:
 
 async def _too_long(update: Update, context: Context, limit: int) -> None:
     t = translation(update, context)
-    await say(update, context, t._("Please keep it shorter: at most {limit} characters.").format(limit=limit))
+    await say(
+        update,
+        context,
+        t.ngettext(
+            "Please keep it shorter: at most {limit} character.",
+            "Please keep it shorter: at most {limit} characters.",
+            limit,
+        ).format(limit=limit),
+    )
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -173,7 +181,11 @@ async def choose_kind(update: Update, context: Context) -> int:
     await say(
         update,
         context,
-        t._("What happened? Write it in your own words, in up to {limit} characters.").format(limit=MAX_WHAT),
+        t.ngettext(
+            "What happened? Write it in your own words, in up to {limit} character.",
+            "What happened? Write it in your own words, in up to {limit} characters.",
+            MAX_WHAT,
+        ).format(limit=MAX_WHAT),
     )
     return WHAT
 

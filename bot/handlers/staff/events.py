@@ -389,9 +389,11 @@ async def chose_region(update: Update, context: Context, member: StaffUser, part
     await _send(
         update,
         context,
-        t._("What is the title, in {language}? At most {limit} characters.").format(
-            language=language_name(t.language), limit=MAX_TITLE
-        ),
+        t.ngettext(
+            "What is the title, in {language}? At most {limit} character.",
+            "What is the title, in {language}? At most {limit} characters.",
+            MAX_TITLE,
+        ).format(language=language_name(t.language), limit=MAX_TITLE),
     )
 
 
@@ -409,9 +411,11 @@ async def chose_language(update: Update, context: Context, member: StaffUser, pa
     await _send(
         update,
         context,
-        t._("What is the title, in {language}? At most {limit} characters.").format(
-            language=language_name(parts[1]), limit=MAX_TITLE
-        ),
+        t.ngettext(
+            "What is the title, in {language}? At most {limit} character.",
+            "What is the title, in {language}? At most {limit} characters.",
+            MAX_TITLE,
+        ).format(language=language_name(parts[1]), limit=MAX_TITLE),
     )
 
 
@@ -669,9 +673,11 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
             await _send(
                 update,
                 context,
-                t._("A title has at most {limit} characters. Please send a shorter one.").format(
-                    limit=MAX_TITLE
-                ),
+                t.ngettext(
+                    "A title has at most {limit} character. Please send a shorter one.",
+                    "A title has at most {limit} characters. Please send a shorter one.",
+                    MAX_TITLE,
+                ).format(limit=MAX_TITLE),
             )
             return
         language = draft.pop("lang", t.language) if step == "title_lang" else t.language
@@ -716,9 +722,11 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
             await _send(
                 update,
                 context,
-                t._("A link starts with https:// and has at most {limit} characters, without spaces.").format(
-                    limit=MAX_LINK
-                ),
+                t.ngettext(
+                    "A link starts with https:// and has at most {limit} character, without spaces.",
+                    "A link starts with https:// and has at most {limit} characters, without spaces.",
+                    MAX_LINK,
+                ).format(limit=MAX_LINK),
             )
             return
         if step == "newlink":
