@@ -123,3 +123,11 @@ class Translator:
 
     def negotiate(self, saved: str | None, telegram_code: str | None) -> Translation:
         return self.get(negotiate(saved, telegram_code, self.default))
+
+    def language_question(self, first: str) -> str:
+        """ "Choose your language." in all six languages, one line each in its own language, the
+        best guess (`first`, from the app's language) on top: a person who reads only one of them
+        finds the question before choosing. Each line is a paragraph of its own, so a renderer
+        gives each its own direction from its first letter."""
+        order = [first, *(code for code in LANGUAGES if code != first)] if first in LANGUAGES else LANGUAGES
+        return "\n".join(str(self.get(code)._("Choose your language.")) for code in order)

@@ -55,7 +55,7 @@ async def test_onboarding_in_english_records_every_answer(
     running_bot: RunningBot, new_person: PersonFactory
 ) -> None:
     amina = new_person(first_name="Amina", language_code="en")
-    assert (await say(amina, "/start")).text == "Choose your language."
+    assert (await say(amina, "/start")).text.startswith("Choose your language.\n")
     await amina.press("English")
     about = await amina.next_reply()
     assert about.text.startswith("Liaison is the civil society liaison office")
@@ -129,7 +129,7 @@ async def test_onboarding_in_arabic_with_country_typed_in_arabic(
     running_bot: RunningBot, new_person: PersonFactory
 ) -> None:
     omar = new_person(first_name="Omar", language_code="ar")
-    assert (await say(omar, "/start")).text == "اختر لغتك."
+    assert (await say(omar, "/start")).text.startswith("اختر لغتك.\n")
     await omar.press("العربية")
     assert "ليازون" in (await omar.next_reply()).text
     await omar.next_reply()
@@ -319,7 +319,7 @@ async def test_back_skip_and_cancel(running_bot: RunningBot, new_person: PersonF
     again = await tap(kofi, "◀ Back")
     assert again.text.startswith("Liaison is")  # the intro again
     assert "/mydata" in (await kofi.next_reply()).text
-    assert (await tap(kofi, "◀ Back")).text == "Choose your language."
+    assert (await tap(kofi, "◀ Back")).text.startswith("Choose your language.")
 
 
 async def test_invitation_link_leads_to_the_event_registration(
@@ -393,3 +393,28 @@ async def test_blocking_the_bot_marks_the_chat_unreachable(
     await say(musa, "/help")  # processed after the unblock, in order
     assert (await telegram_address()).unreachable_at is None
     assert await _count(running_bot, Subscription) > 0
+
+
+async def test_the_language_question_is_asked_in_all_six_languages_led_by_the_apps_language(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    """Someone whose app is in Russian reads the question in Russian first, and in each other
+    language on its own line, before any choice is made; a German app falls back to English."""
+    ivan = new_person(first_name="Ivan", language_code="ru")
+    question = await say(ivan, "/start")
+    lines = [strip_isolates(line) for line in question.text.split("\n")]
+    assert lines == [
+        "Выберите язык.",
+        "Choose your language.",
+        "اختر لغتك.",
+        "请选择您的语言。",
+        "Choisissez votre langue.",
+        "Elija su idioma.",
+    ]
+    assert question.buttons[0] == "Русский" and len(question.buttons) == 6
+    about = await tap(ivan, "Русский")
+    assert about.text == "Теперь я буду писать вам по-русски." or about.text.startswith("Liaison")
+
+    hans = new_person(first_name="Hans", language_code="de")
+    question = await say(hans, "/start")
+    assert question.text.split("\n")[0] == "Choose your language." and question.buttons[0] == "English"

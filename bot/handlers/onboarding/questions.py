@@ -6,6 +6,7 @@ from babel.dates import format_time
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import ConversationHandler
 
+from bot.handlers.language import language_question
 from bot.handlers.onboarding import profile_view
 from bot.handlers.onboarding.states import (
     CONSENT_STEPS,
@@ -22,7 +23,6 @@ from bot.handlers.onboarding.states import (
 )
 from bot.handlers.start import START_PAYLOAD_KEY
 from bot.i18n import Translation, zone_or_utc
-from bot.keyboards import language_keyboard
 from bot.reference import countries, stakeholders
 from bot.services import Context, services, translation
 from storage.models import Person
@@ -100,9 +100,8 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
     svc = services(context)
     now = svc.clock()
     if step is Step.LANGUAGE:
-        await context.bot.send_message(
-            chat_id(update), t._("Choose your language."), reply_markup=language_keyboard()
-        )
+        text, keyboard = language_question(update, context)
+        await context.bot.send_message(chat_id(update), text, reply_markup=keyboard)
         return True
     if step is Step.INTRO:
         await context.bot.send_message(
