@@ -76,7 +76,7 @@ async def test_onboarding_in_english_records_every_answer(
     )
     assert "city" in (await amina.next_reply()).text
     zones = await say(amina, "Chicago")
-    assert zones.text == "Which time zone are you in?"
+    assert zones.text.startswith("Which time zone are you in?\nYou can also type a city")
     assert any(label.startswith("Chicago (UTC−") for label in zones.buttons)
     gender = await tap(amina, "Chicago")
     assert "gender" in gender.text
@@ -418,3 +418,36 @@ async def test_the_language_question_is_asked_in_all_six_languages_led_by_the_ap
     hans = new_person(first_name="Hans", language_code="de")
     question = await say(hans, "/start")
     assert question.text.split("\n")[0] == "Choose your language." and question.buttons[0] == "English"
+
+
+async def test_any_time_zone_can_be_typed_by_city_in_any_language(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    """Someone working in Kenya but living by Paris time types the city in Russian; a name that is
+    no zone is asked again, and "Kol" offers the zones it may mean as buttons."""
+    nadia = new_person(first_name="Nadia", language_code="en")
+    await say(nadia, "/start")
+    await nadia.press("English")
+    await nadia.next_reply()
+    await nadia.next_reply()
+    await tap(nadia, "Continue")
+    for _ in range(3):
+        await tap(nadia, "Yes, I agree")
+    await say(nadia, "Voices")
+    await tap(nadia, "Civil society organisations")
+    await say(nadia, "Kenya")
+    await nadia.next_reply()  # city question
+    offered = await tap(nadia, "Skip")
+    assert offered.text.startswith("Is your time zone Nairobi") and "America/Bogota" in offered.text
+    assert (await say(nadia, "Atlantis")).text.startswith("I found no time zone by that name.")
+    choices = await say(nadia, "Kol")
+    assert choices.text == "Which one do you mean?" and any(
+        b.startswith("Kolkata (UTC+05:30)") for b in choices.buttons
+    )
+    assert (await say(nadia, "Париж")).text.startswith("Your time zone: Paris (UTC+0")
+    assert "gender" in (await nadia.next_reply()).text
+
+    db = running_bot.services.db
+    async with db.session() as session:
+        person = await people.find_by_telegram(session, db.keyring, nadia.id)
+        assert person is not None and person.time_zone == "Europe/Paris"

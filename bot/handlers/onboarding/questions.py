@@ -23,7 +23,7 @@ from bot.handlers.onboarding.states import (
 )
 from bot.handlers.start import START_PAYLOAD_KEY
 from bot.i18n import Translation, zone_or_utc
-from bot.reference import countries, stakeholders
+from bot.reference import countries, stakeholders, time_zones
 from bot.services import Context, services, translation
 from storage.models import Person
 from storage.repositories import people, profiles
@@ -174,18 +174,22 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
         await send(update, context, question, [nav_row(t, step, skip=True)])
         return True
     if step is Step.TIME_ZONE:
-        zones = countries.distinct_time_zones(person.country, now) if person.country else []
+        # The country's zones come first as buttons; any other zone can be typed by city or name.
+        zones = time_zones.offered(person.country, now)
         d["zones"] = zones
+        hint = t._("You can also type a city or a time zone name, such as Nairobi or America/Bogota.")
         if not zones:
-            return False
-        if len(zones) == 1:
+            question = hint
+            rows = [nav_row(t, step, skip=True)]
+        elif len(zones) == 1:
             local = format_time(now, "short", tzinfo=zone_or_utc(zones[0]), locale=t.language)
             question = t._("Is your time zone {zone}? The time there is now {time}.").format(
                 zone=countries.time_zone_label(zones[0], t.language, now), time=local
             )
+            question = f"{question}\n{hint}"
             rows = [[button(t._("Yes, that is right"), step, "0")], nav_row(t, step, skip=True)]
         else:
-            question = t._("Which time zone are you in?")
+            question = f"{t._('Which time zone are you in?')}\n{hint}"
             rows = [
                 [button(countries.time_zone_label(zone, t.language, now), step, str(index))]
                 for index, zone in enumerate(zones)
