@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.staff.local_time import staff_time_zone
 from bot.services import Context, services, translation
 from storage.crypto.report_keys import check_passphrase
 from storage.repositories import reports as repo
@@ -146,7 +147,9 @@ async def got_unlock_passphrase(update: Update, context: Context) -> int:
     await _reply(
         update,
         context,
-        t._("Unlocked until {time}. Send /lock when you are done.").format(time=t.datetime(until, None)),
+        t._("Unlocked until {time}. Send /lock when you are done.").format(
+            time=t.datetime(until, await staff_time_zone(update, context))
+        ),
     )
     return ConversationHandler.END
 
