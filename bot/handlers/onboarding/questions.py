@@ -24,6 +24,7 @@ from bot.handlers.onboarding.states import (
 from bot.handlers.start import START_PAYLOAD_KEY
 from bot.i18n import Translation, zone_or_utc
 from bot.reference import countries, stakeholders, time_zones
+from bot.reference.categories import BALANCE_LABELS, balance_label
 from bot.services import Context, services, translation
 from storage.models import Person
 from storage.repositories import people, profiles
@@ -46,19 +47,7 @@ MIGRANT_LED = ("yes", "no", "undisclosed")
 
 
 def balance_labels(t: Translation) -> dict[str, str]:
-    return {
-        "woman": t._("Woman"),
-        "man": t._("Man"),
-        "another": t._("Another gender"),
-        "under_25": t._("Under 25"),
-        "25_34": "25–34",
-        "35_49": "35–49",
-        "50_64": "50–64",
-        "65_plus": t._("65 or over"),
-        "yes": t._("Yes, it is"),
-        "no": t._("No, it is not"),
-        "undisclosed": t._("Prefer not to say"),
-    }
+    return {code: balance_label(t, code) for code in BALANCE_LABELS}
 
 
 async def send(update: Update, context: Context, text: str, rows: list[list[InlineKeyboardButton]]) -> None:
