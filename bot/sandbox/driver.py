@@ -212,6 +212,7 @@ def _choose(wanted: str, given: list[str]) -> int | None:
     """Index of the exact label, else of the only label containing `wanted`, as a person reads them:
     without the invisible bidi isolates that right-to-left labels carry."""
     labels = [strip_isolates(label) for label in given]
+    wanted = strip_isolates(wanted)
     if wanted in labels:
         return labels.index(wanted)
     partial = [index for index, label in enumerate(labels) if wanted in label]
