@@ -124,3 +124,20 @@ def test_left_to_right_languages_are_left_alone() -> None:
     english = Translator().get("en")
     rendered = english._("Your reference is {reference}.").format(reference="R-1")
     assert not set(rendered) & ISOLATE_MARKS
+
+
+def test_the_arabic_transcript_reads_in_order_and_is_drawn(tmp_path: Path) -> None:
+    """The chat in docs/transcript-ar.png: onboarding, a report with its receipt, a reminder."""
+    from bench.render_transcript import main, mirrored, transcript
+
+    messages = transcript(Translator())
+    texts = "\n".join(text for _who, text in messages)
+    for needed in ("/start", "/report", "/followup", "/mute", "3141-5926-5358-9793-2384-6264", "C-2026-0042"):
+        assert needed in texts
+    ours = [text for who, text in messages if who == "bot"]  # what people type is theirs
+    assert [(text, readable_in_order(text)) for text in ours if readable_in_order(text)] == []
+    # Brackets of a right-to-left line are mirrored, except in a left-to-right isolate.
+    assert mirrored("x(\u2069(a)\u2066)") == "x)\u2069(a)\u2066("
+    out = tmp_path / "transcript.png"
+    main([str(out)])
+    assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 20_000
