@@ -16,7 +16,7 @@ from babel.dates import (
 )
 from babel.support import NullTranslations, Translations
 
-from bot.bidi import RtlText, isolate_embedded, isolate_offsets
+from bot.bidi import RtlText, isolate, isolate_embedded, isolate_offsets
 from bot.settings import LANGUAGES
 
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -59,6 +59,11 @@ class Translation:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self._directed(self._catalog.ngettext(singular, plural, count))
+
+    def isolated(self, value: str) -> str:
+        """`value` kept in its own order inside this language's text: for pieces put together in
+        code rather than through a message ("/start — …" in /help)."""
+        return isolate(value) if self.is_rtl else value
 
     def _directed(self, text: str) -> str:
         """In a right-to-left language, `text` with its embedded pieces and future values isolated."""

@@ -12,6 +12,8 @@ from bidi import get_display
 
 from bot.bidi import ISOLATE_MARKS, LRI, PDI, isolate, strip_isolates
 from bot.i18n import Translator
+from tests.bot_fixtures import RunningBot
+from tests.test_events import PersonFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 # Values a message may embed, each of a kind that a right-to-left sentence scrambles without isolates.
@@ -141,3 +143,15 @@ def test_the_arabic_transcript_reads_in_order_and_is_drawn(tmp_path: Path) -> No
     out = tmp_path / "transcript.png"
     main([str(out)])
     assert out.read_bytes().startswith(b"\x89PNG") and out.stat().st_size > 20_000
+
+
+async def test_arabic_help_shows_each_command_in_order(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    """/help in Arabic: "/start — …" lines put together in code keep the command readable."""
+    omar = new_person(first_name="Omar", language_code="ar")
+    await omar.send("/help")
+    shown = await omar.next_reply()
+    commands = [line for line in shown.text.split("\n") if "/" in line and " — " in line]
+    assert len(commands) >= 5
+    assert all(readable_in_order(line) == [] for line in commands), visual(shown.text)
