@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.bidi import strip_isolates
 from bot.i18n import Translator
 from storage.db import Database
 from storage.models import Channel, OutboxMessage, Person, Registration, RegistrationStatement
@@ -224,9 +225,13 @@ async def test_status_notice_reaches_the_chat_in_arabic(
             translator=running_bot.services.translator,
         )
     notice = await karim.next_reply(timeout=10)
-    assert notice.content.startswith("نأسف: لم يُقبل تسجيلك R-")
-    assert "السبب: وصل الطلب بعد إغلاق التسجيل." in notice.content and "/registrations" in notice.content
+    shown = strip_isolates(notice.content)  # as read: the bidi isolates are invisible
+    assert shown.startswith("نأسف: لم يُقبل تسجيلك R-")
+    assert "السبب: وصل الطلب بعد إغلاق التسجيل." in shown and "/registrations" in shown
     async with db.session() as session:
         await registrations.set_status(session, row.id, "accepted", reason_key=None, now=datetime.now(UTC))
     accepted = await karim.next_reply(timeout=10)
-    assert accepted.content.startswith("خبر سار") and "https://example.org/join" in accepted.content
+    assert (
+        strip_isolates(accepted.content).startswith("خبر سار")
+        and "https://example.org/join" in accepted.content
+    )
