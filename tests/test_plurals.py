@@ -16,7 +16,8 @@ from tests.test_catalogs import load
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 NUMBERS = {"ar": (0, 1, 2, 3, 11, 100), "ru": (1, 2, 5, 21)}
 # Forms that must read differently: each of these categories is a different word form.
-DISTINCT = {"ar": ("one", "two", "few", "many"), "ru": ("one", "few", "many")}
+# (Russian "few" and "many" may coincide: "из 2 мест", "из 5 мест".)
+DISTINCT = {"ar": ("one", "two", "few", "many"), "ru": ("one", "many")}
 
 
 def cldr_form(language: str, count: int) -> int:
@@ -49,7 +50,7 @@ def test_each_plural_message_reads_right_for_each_number(language: str) -> None:
             rendered = strip_isolates(template.format(**{name: count for name in names}))
             category = Locale.parse(language).plural_form(count)
             assert strip_isolates(template) == list(message.string or ())[cldr_form(language, count)]
-            shown.setdefault(category, rendered)
+            shown.setdefault(category, strip_isolates(template))
             if str(count) not in rendered:
                 # Only a form that one number alone takes may spell the number out (يومان: two days).
                 assert category in ("zero", "one", "two"), f"{language}: {count} lost in {singular!r}"

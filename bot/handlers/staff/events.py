@@ -510,8 +510,10 @@ async def _create(update: Update, context: Context, member: StaffUser, draft: di
         )
         if record.late:
             lines.append(
-                t._(
-                    "Warning: that is only {days} days before the event, less than six weeks. This is recorded."
+                t.ngettext(
+                    "Warning: that is only {days} day before the event, less than six weeks. This is recorded.",
+                    "Warning: that is only {days} days before the event, less than six weeks. This is recorded.",
+                    record.lead_days,
                 ).format(days=record.lead_days)
             )
     await _send(update, context, "\n".join(lines))
