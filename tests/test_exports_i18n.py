@@ -7,12 +7,14 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.cli.stats import COLUMNS, participant_list, write
 from bot.cli.submissions import export as export_submissions
+from bot.domain import statistics
 from bot.domain.statistics import chart_language, render_chart
 from scheduler.clock import system_clock
 from storage.repositories import people, submission_review, submissions
@@ -103,3 +105,34 @@ async def test_the_submissions_export_includes_the_published_files(
     raw = table.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and f"files/{reference}.pdf".encode() in raw
     assert "مساهمة مكتوبة" in raw.decode("utf-8-sig")
+
+
+async def test_stats_chart_in_chinese_or_said_to_be_in_english(report_world: ReportWorld) -> None:
+    """Where the server has a CJK font the chart is in Chinese; where it has none, in English, and
+    its caption tells the staff member why."""
+    await _world_with_event(report_world)
+    staffer = report_world.person("Wang", language_code="zh")
+    await report_world.reader(staffer.id)
+    await staffer.send("/stats NBO26")
+    table = await staffer.next_reply()
+    assert "按性别" in table.content and "女性: 1" in table.content
+    chart = await staffer.next_reply()
+    assert chart.photo is not None
+    if chart_language("zh") == "zh":
+        assert not chart.caption
+    else:
+        assert chart.caption == "此服务器没有适用于您语言文字的字体，因此图表以英文显示。"
+
+
+async def test_without_a_cjk_font_the_chinese_chart_is_in_english_and_says_so(
+    report_world: ReportWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(statistics, "chart_fonts", lambda: ("DejaVu Sans",))  # a server without CJK fonts
+    await _world_with_event(report_world)
+    staffer = report_world.person("Wang", language_code="zh")
+    await report_world.reader(staffer.id)
+    await staffer.send("/stats NBO26")
+    await staffer.next_reply()
+    chart = await staffer.next_reply()
+    assert chart.photo is not None
+    assert chart.caption == "此服务器没有适用于您语言文字的字体，因此图表以英文显示。"
