@@ -155,3 +155,14 @@ async def test_arabic_help_shows_each_command_in_order(
     commands = [line for line in shown.text.split("\n") if "/" in line and " — " in line]
     assert len(commands) >= 5
     assert all(readable_in_order(line) == [] for line in commands), visual(shown.text)
+
+
+def test_a_receipt_copied_from_an_arabic_message_is_still_recognised() -> None:
+    """Copying the code from the Arabic message brings its invisible isolates along."""
+    from storage.crypto.report_keys import contains_receipt, new_receipt, normalise_receipt
+
+    receipt = new_receipt()
+    copied = isolate(receipt)
+    assert copied != receipt and copied.startswith(LRI)
+    assert normalise_receipt(copied) == receipt.replace(" ", "")
+    assert contains_receipt(f"رمزي {copied}")
