@@ -1,9 +1,11 @@
-"""`liaison stats export EVENT_CODE FILE.csv|FILE.xlsx`: an event's participant list (R22).
+"""`liaison stats export EVENT_CODE FILE.csv|FILE.xlsx [--language ar]`: an event's participant list (R22).
 
-Each row has the registration's reference, status, kind and categories. Name,
-organisation and email appear only for people whose consent to share their details
+Each row has the registration's reference, status, kind, categories and balance answers
+(gender, age group, migrant-led), each by its name in the chosen language, never its code.
+Name, organisation and email appear only for people whose consent to share their details
 with the network is in force at the time of the export; for everyone else those cells
-are empty. The export is audited.
+are empty. The CSV is UTF-8 with a byte-order mark, so spreadsheet programs read Arabic and
+Chinese. The export is audited.
 """
 
 from __future__ import annotations
