@@ -16,6 +16,7 @@ from babel.dates import (
 )
 from babel.support import NullTranslations, Translations
 
+from bot.bidi import RtlText, isolate, isolate_embedded, isolate_offsets
 from bot.settings import LANGUAGES
 
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -49,16 +50,29 @@ class Translation:
     def __init__(self, language: str, catalog: NullTranslations) -> None:
         self.language = language
         self._catalog = catalog
+        self.is_rtl = Locale.parse(language).character_order == "right-to-left"
+        # Right-to-left messages get their links and /commands isolated once, on first lookup.
+        self._isolated: dict[str, RtlText] = {}
 
     def _(self, message: str) -> str:
-        return self._catalog.gettext(message)
+        return self._directed(self._catalog.gettext(message))
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
-        return self._catalog.ngettext(singular, plural, count)
+        return self._directed(self._catalog.ngettext(singular, plural, count))
 
-    @property
-    def is_rtl(self) -> bool:
-        return Locale.parse(self.language).character_order == "right-to-left"
+    def isolated(self, value: str) -> str:
+        """`value` kept in its own order inside this language's text: for pieces put together in
+        code rather than through a message ("/start — …" in /help)."""
+        return isolate(value) if self.is_rtl else value
+
+    def _directed(self, text: str) -> str:
+        """In a right-to-left language, `text` with its embedded pieces and future values isolated."""
+        if not self.is_rtl:
+            return text
+        found = self._isolated.get(text)
+        if found is None:
+            found = self._isolated[text] = RtlText(isolate_embedded(text))
+        return found
 
     def datetime(self, moment: datetime, time_zone: str | None) -> str:
         """`moment` (aware UTC) as a weekday, date and time without seconds, in the person's zone and language."""
@@ -76,7 +90,18 @@ class Translation:
             return f"{joined} (UTC)"
         city = get_timezone_location(zone, locale=self.language, return_city=True)
         offset = get_timezone_gmt(moment.astimezone(zone), width="long", locale=self.language)
-        return f"{joined} ({city}, {offset})"
+        if self.is_rtl:
+            offset = isolate_offsets(offset)
+        return f"{joined} ({city}{self.list_comma}{offset})"
+
+    @property
+    def list_comma(self) -> str:
+        """The comma between two items in this language: "، " in Arabic, "，" in Chinese."""
+        return LIST_COMMAS.get(self.language, ", ")
+
+
+# CLDR's list patterns ("{0}، {1}" in Arabic, "{0}、{1}" / "，" in Chinese) as one separator each.
+LIST_COMMAS = {"ar": "، ", "zh": "，"}
 
 
 def zone_or_utc(time_zone: str | None) -> ZoneInfo:
@@ -103,3 +128,11 @@ class Translator:
 
     def negotiate(self, saved: str | None, telegram_code: str | None) -> Translation:
         return self.get(negotiate(saved, telegram_code, self.default))
+
+    def language_question(self, first: str) -> str:
+        """ "Choose your language." in all six languages, one line each in its own language, the
+        best guess (`first`, from the app's language) on top: a person who reads only one of them
+        finds the question before choosing. Each line is a paragraph of its own, so a renderer
+        gives each its own direction from its first letter."""
+        order = [first, *(code for code in LANGUAGES if code != first)] if first in LANGUAGES else LANGUAGES
+        return "\n".join(str(self.get(code)._("Choose your language.")) for code in order)

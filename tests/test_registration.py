@@ -113,7 +113,7 @@ async def test_a_no_to_the_floor_criteria_offers_observing_in_chinese(
     await tap(li, "是")
     offer = await tap(li, "否")  # not authorised by the organisation
     assert "观察" in offer.content
-    assert offer.buttons == ["好的，改为观察", "不用了，谢谢"]
+    assert offer.buttons == ["好的，改为观察", "不用了，谢谢", "◀ 返回"]
     done = await tap(li, "好的，改为观察")
     assert "观察员" in done.content and REFERENCE.search(done.content) is not None
     [row] = await _registrations(running_bot)
@@ -382,3 +382,32 @@ async def test_registering_asks_for_the_sharing_consent_when_missing(
     async with db.session() as session:
         in_force = await people.consents_in_force(session, person_id)
     assert in_force["share_with_network"].granted and in_force["share_with_network"].text_version == "v1:zh"
+
+
+async def test_back_from_each_floor_question_and_the_offer(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    """◀ Back from the offer returns to the question answered "no", from a question to the one
+    before, from the first to the ways to take part; answering again registers as usual."""
+    db = running_bot.services.db
+    amina = new_person(first_name="Amina", language_code="en")
+    await make_person(db, amina)
+    await make_event(db, code="BCK26", kind="review_meeting", titles={"en": "Review meeting"})
+    await say(amina, "/start ev_BCK26")
+    first = await tap(amina, "Ask to speak from the floor")
+    assert "Question 1 of 3" in first.content and "◀ Back" in first.buttons
+    second = await tap(amina, "Yes, I do")
+    assert "Question 2 of 3" in second.content
+    offer = await tap(amina, "No, I do not")
+    assert "◀ Back" in offer.buttons
+    assert "Question 2 of 3" in (await tap(amina, "◀ Back")).content
+    assert "Question 1 of 3" in (await tap(amina, "◀ Back")).content
+    kinds = await tap(amina, "◀ Back")
+    assert "How would you like to take part?" in kinds.content
+    await tap(amina, "Ask to speak from the floor")
+    await tap(amina, "Yes, I do")
+    await tap(amina, "Yes, I do")
+    done = await tap(amina, "Yes, I do")
+    assert REFERENCE.search(done.content) is not None
+    [row] = await _registrations(running_bot)
+    assert row.kind == "floor"

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.application import registrations as decisions
+from bot.bidi import strip_isolates
 from bot.i18n import Translator
 from scheduler.notices import Notices
 from storage.db import Database
@@ -238,9 +239,13 @@ async def test_status_notice_reaches_the_chat_in_arabic(
         [row] = list(await session.scalars(select(Registration)))
         await decide(session, row.id, "declined", reason_key="late", now=datetime.now(UTC))
     notice = await karim.next_reply(timeout=10)
-    assert notice.content.startswith("نأسف: لم يُقبل تسجيلك R-")
-    assert "السبب: وصل الطلب بعد إغلاق التسجيل." in notice.content and "/registrations" in notice.content
+    shown = strip_isolates(notice.content)  # as read: the bidi isolates are invisible
+    assert shown.startswith("نأسف: لم يُقبل تسجيلك R-")
+    assert "السبب: وصل الطلب بعد إغلاق التسجيل." in shown and "/registrations" in shown
     async with db.session() as session:
         await decide(session, row.id, "accepted", now=datetime.now(UTC))
     accepted = await karim.next_reply(timeout=10)
-    assert accepted.content.startswith("خبر سار") and "https://example.org/join" in accepted.content
+    assert (
+        strip_isolates(accepted.content).startswith("خبر سار")
+        and "https://example.org/join" in accepted.content
+    )

@@ -96,14 +96,14 @@ async def test_review_accept_waitlist_capacity_and_promotion_on_withdrawal(repor
     await report_world.reader(reviewer.id)
     await reviewer.send("/review")
     listing = await reviewer.next_reply()
-    assert "Nairobi consultation" in listing.content and "0 of 1 places taken" in listing.content
+    assert "Nairobi consultation" in listing.content and "0 of 1 place taken" in listing.content
     await reviewer.press("Nairobi")
     card = await expect(reviewer, "Registration R-")
     assert "Coastal Women Network" in card.content and card.protect_content
     await reviewer.press("Accept")
     assert (await reviewer.callback_answer()).answer_text == "Saved. The person is told in their language."
     second = await expect(reviewer, "Registration R-")
-    assert "1 of 1 places taken" in second.content and "Sahel Youth" in second.content
+    assert "1 of 1 place taken" in second.content and "Sahel Youth" in second.content
     await reviewer.press("Accept")
     assert "The event is full" in ((await reviewer.callback_answer()).answer_text or "")
     await reviewer.press("Waiting list")

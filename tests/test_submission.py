@@ -182,3 +182,32 @@ async def test_no_consent_keeps_nothing_and_cancel_stops(
     assert (await say(amina, "/cancel")).content == "Stopped. Nothing was kept."
     assert await _submissions(running_bot) == []
     assert "nothing to cancel" in (await say(amina, "/cancel")).content.lower()
+
+
+async def test_back_on_every_step_keeps_the_title_and_choices(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    """◀ Back from the text to the consent, to the language, to the title; the title typed first is
+    offered to keep, and the submission made at the end carries it and the new language."""
+    db = running_bot.services.db
+    omar = new_person(first_name="Omar", language_code="ar")
+    await make_person(db, omar, language="ar")
+    await say(omar, "/submit")
+    language = await say(omar, "الوصول إلى الخدمات المصرفية")
+    back_label = next(b for b in language.buttons if b.startswith("◀"))
+    consent = await tap(omar, "English")
+    yes, no = consent.buttons[:2]  # read now: answering takes a message's buttons away
+    content = await tap(omar, yes)
+    assert back_label in content.buttons
+    again = await tap(omar, back_label)  # from the text back to the consent
+    assert again.buttons == [yes, no, back_label]
+    await tap(omar, back_label)  # back to the language
+    title = await tap(omar, back_label)  # back to the title
+    keep = next(b for b in title.buttons if "الوصول إلى الخدمات المصرفية" in b)
+    await tap(omar, keep)
+    await tap(omar, "Français")
+    await tap(omar, yes)
+    done = await say(omar, CANARY_TEXT)
+    assert "S-" in done.content
+    [row] = await _submissions(running_bot)
+    assert (row.title, row.language) == ("الوصول إلى الخدمات المصرفية", "fr")

@@ -1,8 +1,11 @@
-"""`liaison submissions export DIR`: the published submissions as a static HTML page and a CSV (R7).
+"""`liaison submissions export DIR`: the published submissions as a static HTML page, a CSV and
+their files (R7).
 
 Published unedited: titles and texts exactly as the authors wrote them, HTML-escaped and
-shown with their line breaks, under the disclaimer in the six languages. No author names
-or contacts are exported.
+shown with their line breaks, under the disclaimer in the six languages; a submission sent
+as a document is written to `DIR/files/<reference>.<type>` and linked from the page. The
+CSV is UTF-8 with a byte-order mark, so spreadsheet programs read every script. No author
+names or contacts are exported.
 """
 
 from __future__ import annotations
@@ -21,9 +24,16 @@ if TYPE_CHECKING:
     from bot.i18n import Translator
     from bot.services import Services
     from storage.repositories.submission_review import Published
+    from storage.repositories.submissions import Document
 
 submissions_app = typer.Typer(no_args_is_help=True, help="Written submissions: export the published set.")
-CSV_FIELDS = ("reference", "title", "language", "submitted", "document", "text")
+CSV_FIELDS = ("reference", "title", "language", "submitted", "document", "text", "file")
+FILES = "files"
+
+
+def file_path(reference: str, document: Document) -> str:
+    """Where a submission's document goes, relative to the export directory."""
+    return f"{FILES}/{reference}.{document.file_type}"
 
 
 def disclaimers(translator: Translator) -> list[tuple[str, str]]:
@@ -32,7 +42,9 @@ def disclaimers(translator: Translator) -> list[tuple[str, str]]:
     return [(code, translator.get(code)._(DISCLAIMER)) for code in LANGUAGES]
 
 
-def render_html(items: list[Published], translator: Translator) -> str:
+def render_html(
+    items: list[Published], translator: Translator, documents: dict[str, Document] | None = None
+) -> str:
     notes = "\n".join(
         f'<p lang="{code}" dir="{"rtl" if code == "ar" else "ltr"}">{html.escape(text)}</p>'
         for code, text in disclaimers(translator)
@@ -41,10 +53,15 @@ def render_html(items: list[Published], translator: Translator) -> str:
     for item in items:
         language = item.language if item.language in LANGUAGES else ""
         direction = ' dir="rtl"' if language == "ar" else ""
+        document = (documents or {}).get(item.reference)
+        name = html.escape(item.document_name or "")
+        link = (
+            f'<a href="{html.escape(file_path(item.reference, document))}">{name}</a>' if document else name
+        )
         body = (
             f'<div class="text"{direction}>{html.escape(item.text)}</div>'
             if item.text
-            else f"<p>Document: {html.escape(item.document_name or '')}</p>"
+            else f"<p>Document: {link}</p>"
         )
         sections.append(
             f'<article id="{html.escape(item.reference)}" lang="{language}">\n'
@@ -63,38 +80,56 @@ def render_html(items: list[Published], translator: Translator) -> str:
     )
 
 
-def write_csv(path: Path, items: list[Published], translator: Translator) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
+def write_csv(
+    path: Path, items: list[Published], translator: Translator, documents: dict[str, Document] | None = None
+) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         for code, text in disclaimers(translator):
             writer.writerow([f"# {code}", text])
         writer.writerow(CSV_FIELDS)
         for item in items:
+            document = (documents or {}).get(item.reference)
             writer.writerow(
                 [item.reference, item.title, item.language, item.created_at.date().isoformat(),
-                 item.document_name or "", item.text or ""]
+                 item.document_name or "", item.text or "", file_path(item.reference, document) if document else ""]
             )  # fmt: skip
 
 
-def write_files(directory: Path, items: list[Published], translator: Translator) -> tuple[Path, Path]:
+def write_files(
+    directory: Path,
+    items: list[Published],
+    translator: Translator,
+    documents: dict[str, Document] | None = None,
+) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
+    for reference, document in (documents or {}).items():
+        target = directory / file_path(reference, document)
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(document.content)
     page, table = directory / "submissions.html", directory / "submissions.csv"
-    page.write_text(render_html(items, translator), encoding="utf-8")
-    write_csv(table, items, translator)
+    page.write_text(render_html(items, translator, documents), encoding="utf-8")
+    write_csv(table, items, translator, documents)
     return page, table
 
 
 async def export(services: Services, directory: Path) -> tuple[int, Path, Path]:
     """Write the published set into `directory`; the export is audited."""
-    from storage.repositories import audit, submission_review
+    from storage.repositories import audit, submission_review, submissions
 
     async with services.db.session() as session:
         items = await submission_review.published(session)
+        documents = {}
+        for item in items:
+            if item.document_name and (
+                document := await submissions.published_document(session, item.reference)
+            ):
+                documents[item.reference] = document
         await audit.append(
             session, at=services.clock(), actor="cli", action="submission.export", subject_type="submissions",
             subject_id=str(len(items)),
         )  # fmt: skip
-    page, table = await asyncio.to_thread(write_files, directory, items, services.translator)
+    page, table = await asyncio.to_thread(write_files, directory, items, services.translator, documents)
     return len(items), page, table
 
 

@@ -150,9 +150,11 @@ async def text_received(update: Update, context: Context) -> int:
     if problem == "too_long":
         await _reply(
             update,
-            t._("That is too long: at most {limit} characters. Please send a shorter text.").format(
-                limit=broadcasts.MAX_BODY
-            ),
+            t.ngettext(
+                "That is too long: at most {limit} character. Please send a shorter text.",
+                "That is too long: at most {limit} characters. Please send a shorter text.",
+                broadcasts.MAX_BODY,
+            ).format(limit=broadcasts.MAX_BODY),
         )
         return TEXT
     if problem is not None:

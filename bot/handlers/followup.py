@@ -213,7 +213,13 @@ async def want_to_add(update: Update, context: Context) -> int:
     await query.edit_message_reply_markup(None)
     t = translation(update, context)
     await say(
-        update, context, t._("Write what you want to add, in up to {limit} characters.").format(limit=MAX_ADD)
+        update,
+        context,
+        t.ngettext(
+            "Write what you want to add, in up to {limit} character.",
+            "Write what you want to add, in up to {limit} characters.",
+            MAX_ADD,
+        ).format(limit=MAX_ADD),
     )
     return ADD
 
@@ -230,7 +236,13 @@ async def got_addition(update: Update, context: Context) -> int:
         return ADD
     if len(text) > MAX_ADD:
         await say(
-            update, context, t._("Please keep it shorter: at most {limit} characters.").format(limit=MAX_ADD)
+            update,
+            context,
+            t.ngettext(
+                "Please keep it shorter: at most {limit} character.",
+                "Please keep it shorter: at most {limit} characters.",
+                MAX_ADD,
+            ).format(limit=MAX_ADD),
         )
         return ADD
     svc = services(context)

@@ -36,7 +36,7 @@ def command_menu(t: Translation) -> list[BotCommand]:
 async def help_command(update: Update, context: Context) -> None:
     t = translation(update, context)
     lines = [t._("Here is what I can do:")]
-    lines += [f"/{name} — {t._(description)}" for name, description in COMMANDS]
+    lines += [f"{t.isolated('/' + name)} — {t._(description)}" for name, description in COMMANDS]
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, "\n".join(lines))
 

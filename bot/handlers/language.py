@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.keyboards import LANGUAGE_PREFIX, language_keyboard
@@ -11,13 +11,18 @@ from bot.settings import LANGUAGES
 from storage.repositories import people
 
 
+def language_question(update: object, context: Context) -> tuple[str, InlineKeyboardMarkup]:
+    """The question in all six languages and the picker, both led by the best guess: the saved
+    choice, else the Telegram app's language when it is one of the six, else the default."""
+    guess = translation(update, context).language
+    return services(context).translator.language_question(guess), language_keyboard(guess)
+
+
 async def ask_language(update: Update, context: Context) -> None:
-    """Shows the language picker, prompting in the best guess of the person's language."""
-    t = translation(update, context)
+    """Shows the language picker."""
     assert update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, t._("Choose your language."), reply_markup=language_keyboard()
-    )
+    text, keyboard = language_question(update, context)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
 
 
 async def language_command(update: Update, context: Context) -> None:

@@ -54,6 +54,7 @@ CHANGE_PREFIX = "myreg:chg:"
 DEEP_LINK = r"^/start(@\w+)? ev_"
 
 CONSENT, KIND, CRITERIA, OFFER, MOTIVATION = "consent", "kind", "criteria", "offer", "motivation"
+BACK = "back"
 END = ConversationHandler.END
 
 MOTIVATION_RULE = validation.TextRule(min_length=30, max_length=500, allow_urls=True)
@@ -385,7 +386,10 @@ async def _ask_criterion(update: Update, context: Context) -> object:
     text = intro + t._("Question {number} of {total}: {question}").format(
         number=index + 1, total=len(eligibility.FLOOR_QUESTIONS), question=t._(FLOOR_QUESTIONS[name])
     )
-    rows = [[_button(t._("Yes, I do"), step, "yes"), _button(t._("No, I do not"), step, "no")]]
+    rows = [
+        [_button(t._("Yes, I do"), step, "yes"), _button(t._("No, I do not"), step, "no")],
+        [_back_button(t, KIND if index == 0 else f"q{index - 1}")],
+    ]
     d["step"] = CRITERIA
     await _send(update, context, text, rows)
     return CRITERIA
@@ -417,6 +421,7 @@ async def criterion_pressed(update: Update, context: Context) -> object:
         rows = [
             [_button(t._("Yes, observe instead"), "obs", "yes")],
             [_button(t._("No, thank you"), "obs", "no")],
+            [_back_button(t, f"q{index}")],
         ]
         await _send(update, context, text, rows)
         return OFFER
@@ -456,7 +461,7 @@ async def _ask_motivation(update: Update, context: Context) -> object:
     d["step"] = MOTIVATION
     template = MOTIVATION_QUESTIONS[d["kind"]]
     question = t._(template).format(min=MOTIVATION_RULE.min_length, max=MOTIVATION_RULE.max_length)
-    await _send(update, context, question, [])
+    await _send(update, context, question, [[_back_button(t, KIND)]])
     return MOTIVATION
 
 
@@ -472,6 +477,26 @@ async def motivation_typed(update: Update, context: Context) -> object:
         await _send(update, context, validation.explain(problem, t, MOTIVATION_RULE), [])
         return MOTIVATION
     return await _record(update, context, motivation=text)
+
+
+def _back_button(t: Translation, target: str) -> InlineKeyboardButton:
+    """◀ Back to `target`: the way to take part ("kind") or floor question n ("q<n>")."""
+    return _button(t._("◀ Back"), BACK, target)
+
+
+async def back_pressed(update: Update, context: Context) -> object:
+    """One step back; what was answered before it stays in the draft."""
+    t = _t(update, context)
+    d = draft(context)
+    if not d.get("code"):
+        return await _lost(update, context)
+    _, target = _pressed(update)
+    await mark_answered(update, t._("◀ Back"))
+    number = target.removeprefix("q")
+    if target.startswith("q") and number.isdigit() and int(number) < len(eligibility.FLOOR_QUESTIONS):
+        d["question"] = int(number)
+        return await _ask_criterion(update, context)
+    return await _ask_kind(update, context)
 
 
 async def _record(
@@ -599,9 +624,18 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
         states={
             CONSENT: [CallbackQueryHandler(consent_pressed, pattern=f"^{PREFIX}:{CONSENT}:")],
             KIND: [CallbackQueryHandler(kind_pressed, pattern=f"^{PREFIX}:{KIND}:")],
-            CRITERIA: [CallbackQueryHandler(criterion_pressed, pattern=rf"^{PREFIX}:c\d:")],
-            OFFER: [CallbackQueryHandler(offer_pressed, pattern=f"^{PREFIX}:obs:")],
-            MOTIVATION: [MessageHandler(typed, motivation_typed)],
+            CRITERIA: [
+                CallbackQueryHandler(criterion_pressed, pattern=rf"^{PREFIX}:c\d:"),
+                CallbackQueryHandler(back_pressed, pattern=f"^{PREFIX}:{BACK}:"),
+            ],
+            OFFER: [
+                CallbackQueryHandler(offer_pressed, pattern=f"^{PREFIX}:obs:"),
+                CallbackQueryHandler(back_pressed, pattern=f"^{PREFIX}:{BACK}:"),
+            ],
+            MOTIVATION: [
+                MessageHandler(typed, motivation_typed),
+                CallbackQueryHandler(back_pressed, pattern=f"^{PREFIX}:{BACK}:"),
+            ],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),

@@ -126,7 +126,15 @@ async def _lost(update: Update, context: Context) -> int:
 
 async def _too_long(update: Update, context: Context, limit: int) -> None:
     t = translation(update, context)
-    await say(update, context, t._("Please keep it shorter: at most {limit} characters.").format(limit=limit))
+    await say(
+        update,
+        context,
+        t.ngettext(
+            "Please keep it shorter: at most {limit} character.",
+            "Please keep it shorter: at most {limit} characters.",
+            limit,
+        ).format(limit=limit),
+    )
 
 
 # --- the order of steps ---------------------------------------------------------------------
@@ -192,7 +200,11 @@ async def ask(update: Update, context: Context, step: int) -> int:
         rows = [[(t._(label), kind.value)] for kind, label in KIND_LABELS.items()]
         await say(update, context, t._("What do you want to report?"), reply_markup=_buttons(rows))
     elif step == WHAT:
-        text = t._("What happened? Write it in your own words, in up to {limit} characters.")
+        text = t.ngettext(
+            "What happened? Write it in your own words, in up to {limit} character.",
+            "What happened? Write it in your own words, in up to {limit} characters.",
+            MAX_WHAT,
+        )
         await say(update, context, text.format(limit=MAX_WHAT), reply_markup=_buttons([back]))
     elif step == WHEN:
         text = t._("When did it happen? A date or a rough time is enough.")

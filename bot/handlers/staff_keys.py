@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.staff.local_time import staff_time_zone
 from bot.private_chat import own_private_chat
 from bot.services import Context, services, translation
 from storage.crypto.report_keys import check_passphrase
@@ -140,7 +141,9 @@ async def got_unlock_passphrase(update: Update, context: Context) -> int:
     await _reply(
         update,
         context,
-        t._("Unlocked until {time}. Send /lock when you are done.").format(time=t.datetime(until, None)),
+        t._("Unlocked until {time}. Send /lock when you are done.").format(
+            time=t.datetime(until, await staff_time_zone(update, context))
+        ),
     )
     return ConversationHandler.END
 

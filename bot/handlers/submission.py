@@ -34,6 +34,8 @@ NAME = "submission"
 DRAFT_KEY = "submission"
 PREFIX = "sub"
 TITLE, LANGUAGE, PUBLISH, CONTENT = "title", "language", "publish", "content"
+BACK, KEEP = "back", "keep"
+MAX_SHOWN_TITLE = 40  # of a kept title on its button
 END = ConversationHandler.END
 
 TITLE_RULE = validation.TextRule(min_length=5, max_length=200, allow_urls=True)
@@ -95,7 +97,18 @@ async def start(update: Update, context: Context) -> object:
         )
         return END
     d["ui"] = t.language
+    return await _ask_title(update, context)
+
+
+async def _ask_title(update: Update, context: Context) -> object:
+    """The first question; after ◀ Back, the title typed before is offered to keep."""
+    t = _t(update, context)
+    d = draft(context)
     d["step"] = TITLE
+    rows = []
+    if d.get("title"):
+        shown = d["title"] if len(d["title"]) <= MAX_SHOWN_TITLE else d["title"][: MAX_SHOWN_TITLE - 1] + "…"
+        rows.append([_button(t._("Keep “{title}”").format(title=shown), KEEP, TITLE)])
     await _send(
         update,
         context,
@@ -103,9 +116,29 @@ async def start(update: Update, context: Context) -> object:
             "You can send a written input on how the Global Compact for Migration is being implemented. "
             "What is its title? Up to {max} characters."
         ).format(max=TITLE_RULE.max_length),
-        [],
+        rows,
     )
     return TITLE
+
+
+async def keep_pressed(update: Update, context: Context) -> object:
+    """The title typed before is kept: on to the next question."""
+    d = draft(context)
+    if _value(update, KEEP) != TITLE or not d.get("title"):
+        return await stale_press(update, context)
+    await mark_answered(update, d["title"])
+    return await _ask_language(update, context)
+
+
+async def back_pressed(update: Update, context: Context) -> object:
+    """One step back; what was typed and chosen stays in the draft and is offered again."""
+    t = _t(update, context)
+    target = _value(update, BACK)
+    asks = {TITLE: _ask_title, LANGUAGE: _ask_language, PUBLISH: _ask_publish}
+    if target not in asks or not draft(context).get("ui"):
+        return await stale_press(update, context)
+    await mark_answered(update, t._("◀ Back"))
+    return await asks[target](update, context)
 
 
 async def title_typed(update: Update, context: Context) -> object:
@@ -128,6 +161,7 @@ async def _ask_language(update: Update, context: Context) -> object:
     buttons = [_button(language_name(code), LANGUAGE, code) for code in LANGUAGES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(t._("Another language"), LANGUAGE, OTHER_LANGUAGE)])
+    rows.append([_button(t._("◀ Back"), BACK, TITLE)])
     await _send(update, context, t._("In which language is your submission written?"), rows)
     return LANGUAGE
 
@@ -138,8 +172,13 @@ async def language_pressed(update: Update, context: Context) -> object:
     if value not in (*LANGUAGES, OTHER_LANGUAGE):
         return await stale_press(update, context)
     await mark_answered(update, t._("Another language") if value == OTHER_LANGUAGE else language_name(value))
+    draft(context)["language"] = value
+    return await _ask_publish(update, context)
+
+
+async def _ask_publish(update: Update, context: Context) -> object:
+    t = _t(update, context)
     d = draft(context)
-    d["language"] = value
     d["step"] = PUBLISH
     text = (
         t._("Submissions are published on the regional review page as you send them. They carry this note:")
@@ -151,6 +190,7 @@ async def language_pressed(update: Update, context: Context) -> object:
     rows = [
         [_button(t._("Yes, publish it"), PUBLISH, "yes")],
         [_button(t._("No, do not publish it"), PUBLISH, "no")],
+        [_button(t._("◀ Back"), BACK, LANGUAGE)],
     ]
     await _send(update, context, text, rows)
     return PUBLISH
@@ -188,7 +228,7 @@ async def publish_pressed(update: Update, context: Context) -> object:
             max=TEXT_RULE.max_length,
             megabytes=documents.MAX_DOCUMENT_BYTES // (1024 * 1024),
         ),
-        [],
+        [[_button(t._("◀ Back"), BACK, PUBLISH)]],
     )
     return CONTENT
 
@@ -335,12 +375,22 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[CommandHandler("submit", start, filters.ChatType.PRIVATE)],
         states={
-            TITLE: [MessageHandler(typed, title_typed)],
-            LANGUAGE: [CallbackQueryHandler(language_pressed, pattern=f"^{PREFIX}:{LANGUAGE}:")],
-            PUBLISH: [CallbackQueryHandler(publish_pressed, pattern=f"^{PREFIX}:{PUBLISH}:")],
+            TITLE: [
+                MessageHandler(typed, title_typed),
+                CallbackQueryHandler(keep_pressed, pattern=f"^{PREFIX}:{KEEP}:"),
+            ],
+            LANGUAGE: [
+                CallbackQueryHandler(language_pressed, pattern=f"^{PREFIX}:{LANGUAGE}:"),
+                CallbackQueryHandler(back_pressed, pattern=f"^{PREFIX}:{BACK}:"),
+            ],
+            PUBLISH: [
+                CallbackQueryHandler(publish_pressed, pattern=f"^{PREFIX}:{PUBLISH}:"),
+                CallbackQueryHandler(back_pressed, pattern=f"^{PREFIX}:{BACK}:"),
+            ],
             CONTENT: [
                 MessageHandler(typed, text_sent),
                 MessageHandler(filters.UpdateType.MESSAGE & filters.Document.ALL, document_sent),
+                CallbackQueryHandler(back_pressed, pattern=f"^{PREFIX}:{BACK}:"),
             ],
         },
         fallbacks=[

@@ -292,6 +292,11 @@ def _zone_tab() -> dict[str, tuple[str, ...]]:
     return {code: tuple(names) for code, names in zones.items()}
 
 
+def all_zone_names() -> set[str]:
+    """Every zone of zone.tab: one canonical name per place, no aliases."""
+    return {zone for zones in _zone_tab().values() for zone in zones}
+
+
 def country_time_zones(code: str) -> tuple[str, ...]:
     """IANA zones of a country, as listed in tzdata's zone.tab (most populous area first)."""
     return _zone_tab().get(code.upper(), ())

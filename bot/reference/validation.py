@@ -81,9 +81,17 @@ def explain(problem: Problem, t: Translation, rule: TextRule | None = None) -> s
     if problem is Problem.EMPTY:
         return t._("Please type an answer.")
     if problem is Problem.TOO_SHORT:
-        return t._("That is too short: please use at least {count} characters.").format(count=rule.min_length)
+        return t.ngettext(
+            "That is too short: please use at least {count} character.",
+            "That is too short: please use at least {count} characters.",
+            rule.min_length,
+        ).format(count=rule.min_length)
     if problem is Problem.TOO_LONG:
-        return t._("That is too long: please use at most {count} characters.").format(count=rule.max_length)
+        return t.ngettext(
+            "That is too long: please use at most {count} character.",
+            "That is too long: please use at most {count} characters.",
+            rule.max_length,
+        ).format(count=rule.max_length)
     if problem is Problem.CONTROL:
         return t._("Your answer contains invisible control characters. Please type it again.")
     if problem is Problem.URL:

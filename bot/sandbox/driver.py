@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+from bot.bidi import strip_isolates
 from bot.sandbox.state import JSON, CallbackQueryRecord, SandboxChat, SandboxMessage, SandboxUser
 
 if TYPE_CHECKING:
@@ -207,8 +208,11 @@ class SandboxPerson:
         return "last messages:\n" + ("\n".join(lines) if lines else "  (none)")
 
 
-def _choose(wanted: str, labels: list[str]) -> int | None:
-    """Index of the exact label, else of the only label containing `wanted`."""
+def _choose(wanted: str, given: list[str]) -> int | None:
+    """Index of the exact label, else of the only label containing `wanted`, as a person reads them:
+    without the invisible bidi isolates that right-to-left labels carry."""
+    labels = [strip_isolates(label) for label in given]
+    wanted = strip_isolates(wanted)
     if wanted in labels:
         return labels.index(wanted)
     partial = [index for index, label in enumerate(labels) if wanted in label]

@@ -32,6 +32,7 @@ import os
 import re
 import secrets
 import struct
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -264,8 +265,12 @@ def format_receipt(digits: str) -> str:
 
 
 def normalise_receipt(text: str) -> str | None:
-    """The receipt's digits if `text` is exactly a receipt (spaces, dashes or dots between groups)."""
-    digits = "".join(ch for ch in text if not ch.isspace() and ch not in "-.")
+    """The receipt's digits if `text` is exactly a receipt (spaces, dashes or dots between groups).
+    Invisible format characters are dropped: a code copied from an Arabic message carries the bidi
+    isolates that keep it in order there."""
+    digits = "".join(
+        ch for ch in text if not ch.isspace() and ch not in "-." and unicodedata.category(ch) != "Cf"
+    )
     digits = "".join(str(int(ch)) if ch.isdecimal() else ch for ch in digits)  # Arabic-Indic digits too
     if len(digits) == RECEIPT_DIGITS and digits.isascii() and digits.isdigit():
         return digits

@@ -173,6 +173,10 @@ class Participant:
     name: str | None  # only with the person's consent to share with the network
     organisation: str | None  # likewise
     email: str | None  # likewise
+    # The balance answers (R10, R22), as categories: counted, never named.
+    gender: str | None = None
+    age_group: str | None = None
+    migrant_led: str | None = None
 
 
 async def _sharing(session: AsyncSession, person_id: uuid.UUID) -> bool:
@@ -198,6 +202,11 @@ async def participants(
     found = []
     for registration in await session.scalars(query.order_by(Registration.created_at)):
         name = organisation = email = None
+        balance = (
+            await session.get(BalanceData, registration.person_id)
+            if registration.person_id is not None
+            else None
+        )
         if registration.person_id is not None and await _sharing(session, registration.person_id):
             person = await session.get(Person, registration.person_id)
             if person is not None and person.erased_at is None:
@@ -217,6 +226,9 @@ async def participants(
                 name,
                 organisation,
                 email,
+                balance.gender if balance else None,
+                balance.age_group if balance else None,
+                balance.migrant_led if balance else None,
             )
         )
     await audit.append(

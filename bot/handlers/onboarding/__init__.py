@@ -45,7 +45,10 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
             _pressed(answers.country_pressed, Step.COUNTRY),
         ],
         Step.CITY: [MessageHandler(TYPED, answers.city_typed), _pressed(answers.nav_pressed, Step.CITY)],
-        Step.TIME_ZONE: [_pressed(answers.time_zone_pressed, Step.TIME_ZONE)],
+        Step.TIME_ZONE: [
+            MessageHandler(TYPED, answers.time_zone_typed),
+            _pressed(answers.time_zone_pressed, Step.TIME_ZONE),
+        ],
         Step.EMAIL_ASK: [_pressed(email.choice_pressed, Step.EMAIL_ASK)],
         Step.EMAIL_ADDRESS: [
             MessageHandler(TYPED, email.address_typed),

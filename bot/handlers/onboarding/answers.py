@@ -31,16 +31,20 @@ from bot.handlers.onboarding.states import (
     draft,
     editing,
     find_person,
+    nav_row,
     preceding,
     pressed_value,
     user_id,
 )
 from bot.handlers.start import keep_start_payload
 from bot.i18n import Translation
-from bot.reference import countries, stakeholders, validation
+from bot.reference import countries, stakeholders, time_zones, validation
 from bot.services import LANGUAGE_KEY, Context, services, translation
 from storage.models import Person
 from storage.repositories import people, profiles
+
+# Longer than any city or zone name in the six languages ("America/Argentina/ComodRivadavia" is 32).
+MAX_ZONE_QUERY = 64
 
 
 def _step_of(update: Update) -> Step:
@@ -235,6 +239,37 @@ async def time_zone_pressed(update: Update, context: Context) -> object:
     await _save(update, context, time_zone=zone)
     await mark_answered(update, countries.time_zone_label(zone, t.language, services(context).clock()))
     return await next_after(Step.TIME_ZONE, update, context)
+
+
+async def time_zone_typed(update: Update, context: Context) -> object:
+    """A city or zone name typed at the time zone step, in any of the six languages."""
+    t = translation(update, context)
+    text = _typed(update)
+    found = time_zones.search(text) if 0 < len(text) <= MAX_ZONE_QUERY else []
+    now = services(context).clock()
+    if not found:
+        await send(
+            update,
+            context,
+            t._(
+                "I found no time zone by that name. Type a city, such as Nairobi, or a zone, such as America/Bogota."
+            ),
+            [],
+        )
+        return Step.TIME_ZONE
+    if len(found) == 1:
+        await _save(update, context, time_zone=found[0])
+        label = countries.time_zone_label(found[0], t.language, now)
+        await send(update, context, t._("Your time zone: {zone}.").format(zone=label), [])
+        return await next_after(Step.TIME_ZONE, update, context)
+    draft(context)["zones"] = found
+    rows = [
+        [button(countries.time_zone_label(zone, t.language, now), Step.TIME_ZONE, str(index))]
+        for index, zone in enumerate(found)
+    ]
+    rows.append(nav_row(t, Step.TIME_ZONE, skip=True))
+    await send(update, context, t._("Which one do you mean?"), rows)
+    return Step.TIME_ZONE
 
 
 async def balance_pressed(update: Update, context: Context) -> object:

@@ -6,6 +6,7 @@ from babel.dates import format_time
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import ConversationHandler
 
+from bot.handlers.language import language_question
 from bot.handlers.onboarding import profile_view
 from bot.handlers.onboarding.states import (
     CONSENT_STEPS,
@@ -22,8 +23,8 @@ from bot.handlers.onboarding.states import (
 )
 from bot.handlers.start import START_PAYLOAD_KEY
 from bot.i18n import Translation, zone_or_utc
-from bot.keyboards import language_keyboard
-from bot.reference import countries, stakeholders
+from bot.reference import countries, stakeholders, time_zones
+from bot.reference.categories import BALANCE_LABELS, balance_label
 from bot.services import Context, services, translation
 from storage.models import Person
 from storage.repositories import people, profiles
@@ -46,19 +47,7 @@ MIGRANT_LED = ("yes", "no", "undisclosed")
 
 
 def balance_labels(t: Translation) -> dict[str, str]:
-    return {
-        "woman": t._("Woman"),
-        "man": t._("Man"),
-        "another": t._("Another gender"),
-        "under_25": t._("Under 25"),
-        "25_34": "25–34",
-        "35_49": "35–49",
-        "50_64": "50–64",
-        "65_plus": t._("65 or over"),
-        "yes": t._("Yes, it is"),
-        "no": t._("No, it is not"),
-        "undisclosed": t._("Prefer not to say"),
-    }
+    return {code: balance_label(t, code) for code in BALANCE_LABELS}
 
 
 async def send(update: Update, context: Context, text: str, rows: list[list[InlineKeyboardButton]]) -> None:
@@ -100,9 +89,8 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
     svc = services(context)
     now = svc.clock()
     if step is Step.LANGUAGE:
-        await context.bot.send_message(
-            chat_id(update), t._("Choose your language."), reply_markup=language_keyboard()
-        )
+        text, keyboard = language_question(update, context)
+        await context.bot.send_message(chat_id(update), text, reply_markup=keyboard)
         return True
     if step is Step.INTRO:
         await context.bot.send_message(
@@ -175,18 +163,22 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
         await send(update, context, question, [nav_row(t, step, skip=True)])
         return True
     if step is Step.TIME_ZONE:
-        zones = countries.distinct_time_zones(person.country, now) if person.country else []
+        # The country's zones come first as buttons; any other zone can be typed by city or name.
+        zones = time_zones.offered(person.country, now)
         d["zones"] = zones
+        hint = t._("You can also type a city or a time zone name, such as Nairobi or America/Bogota.")
         if not zones:
-            return False
-        if len(zones) == 1:
+            question = hint
+            rows = [nav_row(t, step, skip=True)]
+        elif len(zones) == 1:
             local = format_time(now, "short", tzinfo=zone_or_utc(zones[0]), locale=t.language)
             question = t._("Is your time zone {zone}? The time there is now {time}.").format(
                 zone=countries.time_zone_label(zones[0], t.language, now), time=local
             )
+            question = f"{question}\n{hint}"
             rows = [[button(t._("Yes, that is right"), step, "0")], nav_row(t, step, skip=True)]
         else:
-            question = t._("Which time zone are you in?")
+            question = f"{t._('Which time zone are you in?')}\n{hint}"
             rows = [
                 [button(countries.time_zone_label(zone, t.language, now), step, str(index))]
                 for index, zone in enumerate(zones)

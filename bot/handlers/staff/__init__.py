@@ -23,7 +23,9 @@ TYPED_ANSWER_GROUP = -5
 async def staff_help(update: Update, context: Context, member: StaffUser, _args: list[str]) -> None:
     t = translation(update, context)
     lines = [t._("Staff commands for your role ({role}):").format(role=access.role_label(t, member.role))]
-    lines += [f"/{c.name} — {t._(c.description)}" for c in all_commands() if member.role in c.roles]
+    lines += [
+        f"{t.isolated('/' + c.name)} — {t._(c.description)}" for c in all_commands() if member.role in c.roles
+    ]
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, "\n".join(lines))
 

@@ -231,9 +231,11 @@ async def typed_answer(update: Update, context: Context) -> None:
     if len(text) > waiting.max_length:
         await context.bot.send_message(
             message.chat_id,
-            t._("That is too long: at most {limit} characters. Send a shorter text, or /cancel.").format(
-                limit=waiting.max_length
-            ),
+            t.ngettext(
+                "That is too long: at most {limit} character. Send a shorter text, or /cancel.",
+                "That is too long: at most {limit} characters. Send a shorter text, or /cancel.",
+                waiting.max_length,
+            ).format(limit=waiting.max_length),
         )
         raise ApplicationHandlerStop
     pending(context).pop(user.id, None)

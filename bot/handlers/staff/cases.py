@@ -30,6 +30,7 @@ from bot.handlers.staff.access import (
     role_label,
     unshort,
 )
+from bot.handlers.staff.local_time import staff_time_zone
 from bot.i18n import N_, Translation
 from bot.services import Context, services, translation
 from scheduler.case_reply_outcomes import outcome_text
@@ -230,13 +231,14 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
     await _answer(update)
     log.info("staff member %s opened case %s", member.id, case_id)
     report = opened.report
+    zone = await staff_time_zone(update, context)
     header = [
         t._("Case {reference}: {kind}; {status}.").format(
             reference=opened.reference,
             kind=t._(KIND_LABELS[opened.kind]),
             status=t._(STATUS_LABELS[opened.status]),
         ),
-        t._("Received {time}.").format(time=t.datetime(opened.created_at, None)),
+        t._("Received {time}.").format(time=t.datetime(opened.created_at, zone)),
         t._("Identified: replies reach the reporter in their chat.")
         if not opened.anonymous
         else t._("Anonymous: replies wait for the reporter at /followup."),
@@ -254,7 +256,7 @@ async def open_case(update: Update, context: Context, member: StaffUser, parts: 
         t._("Who is affected: {text}").format(text=report.get("who", "")),
     ]
     for entry in opened.entries:
-        when = t.datetime(entry.created_at, None)
+        when = t.datetime(entry.created_at, zone)
         template = {
             MessageAuthor.REPORTER: N_("Reporter, {time}: {text}"),
             MessageAuthor.STAFF: N_("Our reply, {time}: {text}"),

@@ -390,9 +390,11 @@ async def chose_region(update: Update, context: Context, member: StaffUser, part
     await _send(
         update,
         context,
-        t._("What is the title, in {language}? At most {limit} characters.").format(
-            language=language_name(t.language), limit=MAX_TITLE
-        ),
+        t.ngettext(
+            "What is the title, in {language}? At most {limit} character.",
+            "What is the title, in {language}? At most {limit} characters.",
+            MAX_TITLE,
+        ).format(language=language_name(t.language), limit=MAX_TITLE),
     )
 
 
@@ -410,9 +412,11 @@ async def chose_language(update: Update, context: Context, member: StaffUser, pa
     await _send(
         update,
         context,
-        t._("What is the title, in {language}? At most {limit} characters.").format(
-            language=language_name(parts[1]), limit=MAX_TITLE
-        ),
+        t.ngettext(
+            "What is the title, in {language}? At most {limit} character.",
+            "What is the title, in {language}? At most {limit} characters.",
+            MAX_TITLE,
+        ).format(language=language_name(parts[1]), limit=MAX_TITLE),
     )
 
 
@@ -501,8 +505,10 @@ async def _create(update: Update, context: Context, member: StaffUser, draft: di
         )
         if record.late:
             lines.append(
-                t._(
-                    "Warning: that is only {days} days before the event, less than six weeks. This is recorded."
+                t.ngettext(
+                    "Warning: that is only {days} day before the event, less than six weeks. This is recorded.",
+                    "Warning: that is only {days} days before the event, less than six weeks. This is recorded.",
+                    record.lead_days,
                 ).format(days=record.lead_days)
             )
     await _send(update, context, "\n".join(lines))
@@ -656,9 +662,11 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
             await _send(
                 update,
                 context,
-                t._("A title has at most {limit} characters. Please send a shorter one.").format(
-                    limit=MAX_TITLE
-                ),
+                t.ngettext(
+                    "A title has at most {limit} character. Please send a shorter one.",
+                    "A title has at most {limit} characters. Please send a shorter one.",
+                    MAX_TITLE,
+                ).format(limit=MAX_TITLE),
             )
             return
         language = draft.pop("lang", t.language) if step == "title_lang" else t.language
@@ -703,9 +711,11 @@ async def got_text(update: Update, context: Context, member: StaffUser, waiting:
             await _send(
                 update,
                 context,
-                t._("A link starts with https:// and has at most {limit} characters, without spaces.").format(
-                    limit=MAX_LINK
-                ),
+                t.ngettext(
+                    "A link starts with https:// and has at most {limit} character, without spaces.",
+                    "A link starts with https:// and has at most {limit} characters, without spaces.",
+                    MAX_LINK,
+                ).format(limit=MAX_LINK),
             )
             return
         if step == "newlink":

@@ -48,8 +48,10 @@ def _capacity_line(t: Translation, event: Event, accepted: int, waitlisted: int,
         return t._("{accepted} accepted (no limit), {waitlisted} waiting list, {pending} to review.").format(
             accepted=accepted, waitlisted=waitlisted, pending=pending
         )
-    return t._(
-        "{accepted} of {capacity} places taken, {waitlisted} waiting list, {pending} to review."
+    return t.ngettext(
+        "{accepted} of {capacity} place taken, {waitlisted} waiting list, {pending} to review.",
+        "{accepted} of {capacity} places taken, {waitlisted} waiting list, {pending} to review.",
+        event.capacity,
     ).format(accepted=accepted, capacity=event.capacity, waitlisted=waitlisted, pending=pending)
 
 

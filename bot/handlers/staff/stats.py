@@ -9,12 +9,10 @@ from collections import Counter
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
 
-from bot.domain.registration_texts import STATUS_LABELS
-from bot.domain.statistics import CHART_DIMENSIONS, ordered, render_chart
+from bot.domain.statistics import CHART_DIMENSIONS, chart_language, ordered, render_chart
 from bot.handlers.staff.access import CASE_READERS, StaffButton, StaffCommand, StaffUser, button, unshort
 from bot.i18n import N_, Translation
-from bot.reference import stakeholders
-from bot.reference.countries import REGION_LABELS, Region, subregion_name
+from bot.reference.categories import category_label
 from bot.services import Context, services, translation
 from storage.models import Event
 from storage.repositories import events, review
@@ -30,18 +28,7 @@ DIMENSION_LABELS: dict[str, str] = {
 
 
 def _label(t: Translation, dimension: str, value: str) -> str:
-    """A category as staff read it: translated where the category has a label."""
-    if value == review.UNKNOWN:
-        return t._("not given")
-    if dimension == "status" and value in STATUS_LABELS:
-        return t._(STATUS_LABELS[value])
-    if dimension == "stakeholder_type" and (kind := stakeholders.parse(value)) is not None:
-        return t._(stakeholders.LABELS[kind])
-    if dimension == "subregion":
-        return subregion_name(value, t.language)
-    if dimension == "region" and value in {r.value for r in Region}:
-        return t._(REGION_LABELS[Region(value)])
-    return value
+    return category_label(t, dimension, value)
 
 
 def table(t: Translation, rows: list[review.StatRow], dimensions: tuple[str, ...]) -> str:
@@ -95,11 +82,24 @@ async def _event_stats(update: Update, context: Context, event_id: uuid.UUID) ->
     title = event.title(t.language)
     await _send(update, context, title + "\n" + table(t, rows, CHART_DIMENSIONS))
     if rows:
-        tallies: list[tuple[str, Counter[str]]] = [(d, review.tally(rows, d)) for d in CHART_DIMENSIONS]
-        png = render_chart(event.code, tallies)
+        # The chart in the staff member's language, or in English where no installed font has its script.
+        shown = svc.translator.get(chart_language(t.language))
+        tallies: list[tuple[str, Counter[str]]] = []
+        for dimension in CHART_DIMENSIONS:
+            counts: Counter[str] = Counter()
+            for value, count in review.tally(rows, dimension).items():
+                counts[_label(shown, dimension, value)] += count
+            tallies.append((shown._(DIMENSION_LABELS[dimension]), counts))
+        png = render_chart(f"{event.code} · {event.title(shown.language)}", tallies)
         assert update.effective_chat is not None
+        caption = None
+        if shown.language != t.language:
+            caption = t._("This server has no font for your language's script, so the chart is in English.")
         await context.bot.send_photo(
-            update.effective_chat.id, InputFile(png, filename=f"stats-{event.code}.png"), protect_content=True
+            update.effective_chat.id,
+            InputFile(png, filename=f"stats-{event.code}.png"),
+            caption=caption,
+            protect_content=True,
         )
 
 

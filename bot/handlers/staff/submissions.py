@@ -59,9 +59,11 @@ async def show_next(
         ).format(count=waiting),
         "",
         t._("Submission {reference}: {title}").format(reference=item.reference, title=item.title),
-        t._("Length: {length} characters (expected {low} to {high}).").format(
-            length=result.length, low=MIN_LENGTH, high=MAX_LENGTH
-        ),
+        t.ngettext(
+            "Length: {length} character (expected {low} to {high}).",
+            "Length: {length} characters (expected {low} to {high}).",
+            result.length,
+        ).format(length=result.length, low=MIN_LENGTH, high=MAX_LENGTH),
     ]
     if result.too_short:
         lines.append("⚠ " + t._("Too short."))
