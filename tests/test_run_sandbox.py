@@ -16,6 +16,7 @@ LIAISON = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_") and k != "TELEGRAM_BOT_TOKEN"}
     env["LIAISON_DATA_DIR"] = str(tmp_path / "data")
+    env["LIAISON_DEMO"] = "no"
     return env
 
 
@@ -65,11 +66,11 @@ def test_run_without_token_opens_the_sandbox_chat(tmp_path: Path) -> None:
     try:
         terminal.type("/start")
         terminal.wait_for("Choose your language.")
-        terminal.wait_for("[6] Español")
-        terminal.type("6")  # the sixth button
+        terminal.wait_for("[#6] Español")
+        terminal.type("#6")  # the sixth button
         terminal.wait_for("A partir de ahora le escribiré en español.")
         terminal.wait_for("Liaison es la oficina de enlace")
-        terminal.wait_for("[1] Continuar")
+        terminal.wait_for("[#1] Continuar")
         terminal.type("/quit")
         assert process.wait(timeout=30) == 0
     finally:

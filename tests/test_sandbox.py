@@ -191,12 +191,12 @@ async def test_terminal_chat_prints_replies_buttons_and_edits(echo_bot: Any, san
     user = sandbox.add_user("Amina")
     stdout = io.StringIO()
     await run_terminal_chat(
-        sandbox, user, stdin=io.StringIO("hello\n/start\n2\n/quit\nnever sent\n"), stdout=stdout
+        sandbox, user, stdin=io.StringIO("hello\n/start\n#2\n/quit\nnever sent\n"), stdout=stdout
     )
     lines = stdout.getvalue().splitlines()
     assert "bot: hello" in lines
     assert "bot: Welcome! args=[]" in lines
-    assert "  [1] English  [2] العربية" in lines
+    assert "  [#1] English  [#2] العربية" in lines
     assert "(popup) Saved lang:ar" in lines
     assert "bot (edited): Language: ar" in lines
     assert not any("never sent" in message.content for message in sandbox.chat(user.id).messages.values())

@@ -1,0 +1,116 @@
+"""Demo data for the sandbox: events in every region, a staff member of each role, a report key.
+
+Made through the same repository functions the `liaison` commands use (events add, staff add,
+reports recovery-key generate; the staff key as /setpassphrase makes it), so the demo shows the
+real thing. The passphrase and the recovery key are printed as DEMO-ONLY: anyone who reads the
+terminal has them, which is the point of a demo and why `liaison run` with a token never offers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from bot.reference.countries import Region
+from bot.services import Services
+from storage.crypto.report_keys import new_recovery_key
+from storage.models import EventKind, StaffRole
+from storage.repositories import audit, events, reports, staff
+
+DEMO_PASSPHRASE = "demo-only passphrase"
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    code: str
+    region: Region
+    kind: EventKind
+    title: str
+    starts_in: timedelta
+    time_zone: str
+    capacity: int | None = None
+
+
+# One per region. AFR starts in eight days, so `/clock +7d` shows its reminders; ARB is a review
+# meeting inside the six-week invitation window; ASP has two places, so later registrants wait.
+DEMO_EVENTS: tuple[DemoEvent, ...] = (
+    DemoEvent("DEMOAFR", Region.AFRICA, EventKind.CONSULTATION, "Africa regional consultation (demo)",
+              timedelta(days=8), "Africa/Nairobi"),
+    DemoEvent("DEMOARB", Region.ARAB_STATES, EventKind.REVIEW_MEETING, "Arab States review meeting (demo)",
+              timedelta(weeks=5), "Asia/Amman"),
+    DemoEvent("DEMOASP", Region.ASIA_PACIFIC, EventKind.CONSULTATION,
+              "Asia-Pacific consultation, two places (demo)", timedelta(weeks=3), "Asia/Bangkok", capacity=2),
+    DemoEvent("DEMOENA", Region.EUROPE_NORTH_AMERICA, EventKind.BRIEFING,
+              "Europe and North America briefing (demo)", timedelta(weeks=9), "Europe/Brussels"),
+    DemoEvent("DEMOLAC", Region.LATIN_AMERICA_CARIBBEAN, EventKind.CONSULTATION,
+              "Latin America and Caribbean consultation (demo)", timedelta(weeks=7), "America/Bogota"),
+    DemoEvent("DEMOGLO", Region.GLOBAL, EventKind.BRIEFING, "Global civil society briefing (demo)",
+              timedelta(weeks=2), "UTC"),
+)  # fmt: skip
+
+# Terminal names of the demo staff (`/as Liaison`), their roles, and whether they get a report key.
+DEMO_STAFF: tuple[tuple[str, StaffRole, bool], ...] = (
+    ("Admin", StaffRole.ADMINISTRATOR, True),
+    ("Liaison", StaffRole.LIAISON, True),
+    ("TaskTeam", StaffRole.TASK_TEAM, False),
+)
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """What the demo prints once: the staff passphrase and the recovery key, both DEMO-ONLY."""
+
+    passphrase: str
+    recovery_key: str
+    event_codes: tuple[str, ...]
+
+
+def _start(now: datetime, after: timedelta) -> datetime:
+    """A round hour in the afternoon (UTC), `after` from now, so times read naturally."""
+    day = (now + after).date()
+    return datetime.combine(day, time(13, 0), tzinfo=now.tzinfo)
+
+
+async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCredentials:
+    """Create the demo events, staff (Telegram ids by terminal name), report keys and a recovery key."""
+    now = services.clock()
+    private_text, public = new_recovery_key()
+    async with services.db.session() as session:
+        for spec in DEMO_EVENTS:
+            await events.create(
+                session,
+                code=spec.code,
+                region=spec.region.value,
+                kind=spec.kind.value,
+                titles={"en": spec.title},
+                descriptions={"en": "Demo data of the local sandbox."},
+                starts_at=_start(now, spec.starts_in),
+                ends_at=_start(now, spec.starts_in) + timedelta(hours=3),
+                time_zone=spec.time_zone,
+                participant_link="https://meet.example.org/" + spec.code.lower(),
+                view_link="https://watch.example.org/" + spec.code.lower(),
+                capacity=spec.capacity,
+                now=now,
+            )
+        for name, role, reads_reports in DEMO_STAFF:
+            member = await staff.add(
+                session, services.keyring, staff_ids[name], role, now=now, display_name=f"{name} (demo)"
+            )
+            await audit.append(
+                session,
+                at=now,
+                actor="sandbox",
+                action="staff.add",
+                subject_type="staff",
+                subject_id=str(member.id),
+            )
+            if reads_reports:
+                await reports.create_staff_key(
+                    session, member.id, DEMO_PASSPHRASE, services.reports.passphrase_limits, now=now
+                )
+        row = await reports.add_recovery_key(session, public, now=now)
+        await audit.append(
+            session, at=now, actor="sandbox", action="report.recovery_key", subject_type="recovery_key",
+            subject_id=str(row.id),
+        )  # fmt: skip
+    return DemoCredentials(DEMO_PASSPHRASE, private_text, tuple(spec.code for spec in DEMO_EVENTS))
