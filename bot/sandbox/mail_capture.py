@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ class MailCapture:
         self._keeper.on_mail = on_mail
 
     async def start(self) -> None:
+        # aiosmtpd logs every SMTP command at INFO; the sandbox log needs only its warnings.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             lambda: SMTP(self._keeper, hostname="liaison-sandbox"), self.host, 0

@@ -201,12 +201,12 @@ class _Printer:
         # What happened before the terminal opened was shown in an earlier session; start after it.
         self._cursors = {chat.id: len(chat.log) for chat in server.world.chats.values()}
         self.person = person
-        self._buttons: list[str] = person.visible_buttons()
+        self._buttons = _keyboard(person)
 
     def switch_to(self, person: SandboxPerson) -> None:
         self.print_new()
         self.person = person
-        self._buttons = []
+        self._buttons = (None, [])
         self.print_new()
 
     async def follow(self) -> None:
@@ -230,9 +230,10 @@ class _Printer:
                 if line:
                     say(self.out, line)
             self._cursors[chat.id] = cursor
-        buttons = self.person.visible_buttons()
-        if buttons != self._buttons:
-            self._buttons = buttons
+        keyboard = _keyboard(self.person)
+        if keyboard != self._buttons:
+            self._buttons = keyboard
+            buttons = keyboard[1]
             if buttons:
                 say(
                     self.out,
@@ -268,6 +269,13 @@ class _Printer:
         except OSError as error:
             return f" (could not save it: {error.strerror})"
         return f"\n     (saved to {target})"
+
+
+def _keyboard(person: SandboxPerson) -> tuple[int | None, list[str]]:
+    """Which message's buttons the person sees, and their labels: a new question with the same
+    buttons as the last one is shown again, so the numbers on screen are always the current ones."""
+    message = person.chat.newest_inline_keyboard()
+    return (message.message_id if message else None, person.visible_buttons())
 
 
 def _chat_name(chat: SandboxChat) -> str:
