@@ -151,9 +151,10 @@ class TerminalChat:
             say(
                 self.out, f"({entry.name} already exists with language {user.language_code or 'unset'}; kept)"
             )
+        self.printer.print_new()
+        say(self.out, f"(you are now {user.first_name}, Telegram id {user.id})")
         self.person = SandboxPerson(self.server, user)
         self.printer.switch_to(self.person)
-        say(self.out, f"(you are now {user.first_name}, Telegram id {user.id})")
 
     def _whoami(self) -> None:
         user = self.person.user
