@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.reference import countries
 from bot.reference.countries import Region
 from bot.services import Services
 from storage.crypto.report_keys import new_recovery_key
-from storage.models import EventKind, StaffRole
-from storage.repositories import audit, events, reports, staff
+from storage.models import Event, EventKind, RegistrationStatus, StaffRole
+from storage.repositories import audit, events, people, registrations, reports, staff
 
 DEMO_PASSPHRASE = "demo-only passphrase"
 
@@ -48,6 +51,14 @@ DEMO_EVENTS: tuple[DemoEvent, ...] = (
               timedelta(weeks=2), "UTC"),
 )  # fmt: skip
 
+# Applicants already registered for the event with two places: two accepted, one on the waiting
+# list, so a newcomer's registration there shows what a full event looks like in /review.
+DEMO_APPLICANTS: tuple[tuple[str, str, RegistrationStatus], ...] = (
+    ("Bangkok Migrant Workers Network (demo)", "TH", RegistrationStatus.ACCEPTED),
+    ("Manila Diaspora Forum (demo)", "PH", RegistrationStatus.ACCEPTED),
+    ("Jakarta Migrant Care (demo)", "ID", RegistrationStatus.WAITLISTED),
+)
+
 # Terminal names of the demo staff (`/as Liaison`), their roles, and whether they get a report key.
 DEMO_STAFF: tuple[tuple[str, StaffRole, bool], ...] = (
     ("Admin", StaffRole.ADMINISTRATOR, True),
@@ -65,6 +76,36 @@ class DemoCredentials:
     event_codes: tuple[str, ...]
 
 
+async def _fill_with_applicants(
+    session: AsyncSession, services: Services, event: Event, now: datetime
+) -> None:
+    """Demo organisations (no Telegram or email address) registered, decided as staff would."""
+    for organisation, country, status in DEMO_APPLICANTS:
+        person = await people.create(session, now=now, language="en", time_zone=event.time_zone)
+        person.organisation, person.stakeholder_type, person.country = organisation, "civil_society", country
+        await session.refresh(person, ["addresses"])  # none: the decision's notice has nowhere to go
+        categories = registrations.Categories(
+            stakeholder_type="civil_society",
+            country=country,
+            subregion=countries.subregion_of(country),
+            region=countries.region_of(country).value,
+        )
+        registered = await registrations.register(
+            session,
+            event=event,
+            person=person,
+            kind="participant",
+            slot="attend",
+            categories=categories,
+            now=now,
+        )
+        reason = "capacity" if status is RegistrationStatus.WAITLISTED else None
+        await registrations.set_status(
+            session, registered.registration.id, status.value, reason_key=reason, now=now,
+            translator=services.translator,
+        )  # fmt: skip
+
+
 def _start(now: datetime, after: timedelta) -> datetime:
     """A round hour in the afternoon (UTC), `after` from now, so times read naturally."""
     day = (now + after).date()
@@ -77,7 +118,7 @@ async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCreden
     private_text, public = new_recovery_key()
     async with services.db.session() as session:
         for spec in DEMO_EVENTS:
-            await events.create(
+            event = await events.create(
                 session,
                 code=spec.code,
                 region=spec.region.value,
@@ -92,6 +133,8 @@ async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCreden
                 capacity=spec.capacity,
                 now=now,
             )
+            if spec.capacity is not None:
+                await _fill_with_applicants(session, services, event, now)
         for name, role, reads_reports in DEMO_STAFF:
             member = await staff.add(
                 session, services.keyring, staff_ids[name], role, now=now, display_name=f"{name} (demo)"
