@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.sandbox.clock import ShiftedClock
-from bot.services import Services
-from scheduler.clocks import ClockJob
+
+if TYPE_CHECKING:  # the terminal parses shifts without loading the bot
+    from bot.services import Services
+    from scheduler.clocks import ClockJob
 
 STEP = timedelta(hours=6)
 MOST = timedelta(days=400)
