@@ -4,6 +4,7 @@ command needs them (the timings themselves are measured by bench/cli_startup.py,
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,22 @@ def test_leximin_needs_no_maximin_extra(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "# Selection report: 5 of 30 applicants" in result.stdout
+
+
+def test_staff_list_loads_neither_the_bot_nor_heavy_packages(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_") and k != "TELEGRAM_BOT_TOKEN"}
+    env["LIAISON_DATA_DIR"] = str(tmp_path / "data")
+    liaison = [sys.executable, "-c", "from bot.cli.main import main; main()"]
+    subprocess.run([*liaison, "migrate"], env=env, check=True, capture_output=True, timeout=60)
+    probe = (
+        "import atexit, json, sys\n"
+        f"atexit.register(lambda: print(json.dumps([m for m in {(*HEAVY, 'telegram')!r} if m in sys.modules])))\n"
+        "sys.argv = ['liaison', 'staff', 'list']\n"
+        "from bot.cli.main import main\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
