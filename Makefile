@@ -62,6 +62,7 @@ i18n: i18n-update compile-catalogs
 bench: $(DEV_STAMP) compile-catalogs
 	$(BIN)/python -m bench.sandbox
 	$(BIN)/python -m bench.dialogs
+	$(BIN)/python -m bench.cli_startup
 
 clean:
 	rm -rf $(VENV) .data build *.egg-info
