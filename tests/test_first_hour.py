@@ -193,6 +193,8 @@ def test_a_newcomer_tries_everything_in_the_sandbox(terminal: PseudoTerminal, tm
     t.press("تم")
     t.press("تم")
     t.expect("/profile")
+    t.type("/events")  # the demo's events carry titles in every language
+    t.expect("مشاورة إقليمية لأفريقيا (تجريبي)")
 
     # Amina registers for the demo event in eight days; a bare number is text, #N a button.
     t.type("/as Amina")

@@ -28,28 +28,89 @@ class DemoEvent:
     code: str
     region: Region
     kind: EventKind
-    title: str
     starts_in: timedelta
     time_zone: str
     capacity: int | None = None
 
 
 # One per region. AFR starts in eight days, so `/clock +7d` shows its reminders; ARB is a review
-# meeting inside the six-week invitation window; ASP has two places, so later registrants wait.
+# meeting inside the six-week invitation window; ASP has two places, taken, and a waiting list.
 DEMO_EVENTS: tuple[DemoEvent, ...] = (
-    DemoEvent("DEMOAFR", Region.AFRICA, EventKind.CONSULTATION, "Africa regional consultation (demo)",
-              timedelta(days=8), "Africa/Nairobi"),
-    DemoEvent("DEMOARB", Region.ARAB_STATES, EventKind.REVIEW_MEETING, "Arab States review meeting (demo)",
-              timedelta(weeks=5), "Asia/Amman"),
-    DemoEvent("DEMOASP", Region.ASIA_PACIFIC, EventKind.CONSULTATION,
-              "Asia-Pacific consultation, two places (demo)", timedelta(weeks=3), "Asia/Bangkok", capacity=2),
-    DemoEvent("DEMOENA", Region.EUROPE_NORTH_AMERICA, EventKind.BRIEFING,
-              "Europe and North America briefing (demo)", timedelta(weeks=9), "Europe/Brussels"),
-    DemoEvent("DEMOLAC", Region.LATIN_AMERICA_CARIBBEAN, EventKind.CONSULTATION,
-              "Latin America and Caribbean consultation (demo)", timedelta(weeks=7), "America/Bogota"),
-    DemoEvent("DEMOGLO", Region.GLOBAL, EventKind.BRIEFING, "Global civil society briefing (demo)",
-              timedelta(weeks=2), "UTC"),
-)  # fmt: skip
+    DemoEvent("DEMOAFR", Region.AFRICA, EventKind.CONSULTATION, timedelta(days=8), "Africa/Nairobi"),
+    DemoEvent("DEMOARB", Region.ARAB_STATES, EventKind.REVIEW_MEETING, timedelta(weeks=5), "Asia/Amman"),
+    DemoEvent("DEMOASP", Region.ASIA_PACIFIC, EventKind.CONSULTATION, timedelta(weeks=3), "Asia/Bangkok", 2),
+    DemoEvent(
+        "DEMOENA", Region.EUROPE_NORTH_AMERICA, EventKind.BRIEFING, timedelta(weeks=9), "Europe/Brussels"
+    ),
+    DemoEvent(
+        "DEMOLAC",
+        Region.LATIN_AMERICA_CARIBBEAN,
+        EventKind.CONSULTATION,
+        timedelta(weeks=7),
+        "America/Bogota",
+    ),
+    DemoEvent("DEMOGLO", Region.GLOBAL, EventKind.BRIEFING, timedelta(weeks=2), "UTC"),
+)
+
+# Event titles are data, not interface text: each event carries its own, per language.
+DEMO_TITLES: dict[str, dict[str, str]] = {
+    "DEMOAFR": {
+        "en": "Africa regional consultation (demo)",
+        "fr": "Consultation régionale Afrique (démo)",
+        "es": "Consulta regional de África (demo)",
+        "ar": "مشاورة إقليمية لأفريقيا (تجريبي)",
+        "zh": "非洲区域磋商（演示）",
+        "ru": "Региональная консультация по Африке (демо)",
+    },
+    "DEMOARB": {
+        "en": "Arab States review meeting (demo)",
+        "fr": "Réunion d'examen des États arabes (démo)",
+        "es": "Reunión de examen de los Estados Árabes (demo)",
+        "ar": "اجتماع الاستعراض للدول العربية (تجريبي)",
+        "zh": "阿拉伯国家审查会议（演示）",
+        "ru": "Обзорное совещание арабских государств (демо)",
+    },
+    "DEMOASP": {
+        "en": "Asia-Pacific consultation, two places (demo)",
+        "fr": "Consultation Asie-Pacifique, deux places (démo)",
+        "es": "Consulta de Asia y el Pacífico, dos plazas (demo)",
+        "ar": "مشاورة آسيا والمحيط الهادئ، مقعدان (تجريبي)",
+        "zh": "亚太磋商，两个名额（演示）",
+        "ru": "Консультация по Азиатско-Тихоокеанскому региону, два места (демо)",
+    },
+    "DEMOENA": {
+        "en": "Europe and North America briefing (demo)",
+        "fr": "Séance d'information Europe et Amérique du Nord (démo)",
+        "es": "Sesión informativa de Europa y América del Norte (demo)",
+        "ar": "إحاطة أوروبا وأمريكا الشمالية (تجريبي)",
+        "zh": "欧洲和北美情况介绍会（演示）",
+        "ru": "Брифинг по Европе и Северной Америке (демо)",
+    },
+    "DEMOLAC": {
+        "en": "Latin America and Caribbean consultation (demo)",
+        "fr": "Consultation Amérique latine et Caraïbes (démo)",
+        "es": "Consulta de América Latina y el Caribe (demo)",
+        "ar": "مشاورة أمريكا اللاتينية والكاريبي (تجريبي)",
+        "zh": "拉丁美洲和加勒比磋商（演示）",
+        "ru": "Консультация по Латинской Америке и Карибскому бассейну (демо)",
+    },
+    "DEMOGLO": {
+        "en": "Global civil society briefing (demo)",
+        "fr": "Séance d'information mondiale de la société civile (démo)",
+        "es": "Sesión informativa mundial de la sociedad civil (demo)",
+        "ar": "إحاطة عالمية للمجتمع المدني (تجريبي)",
+        "zh": "全球民间社会情况介绍会（演示）",
+        "ru": "Глобальный брифинг для гражданского общества (демо)",
+    },
+}
+DEMO_DESCRIPTION = {
+    "en": "Demo data of the local sandbox.",
+    "fr": "Données de démonstration du bac à sable local.",
+    "es": "Datos de demostración del entorno de prueba local.",
+    "ar": "بيانات تجريبية من بيئة الاختبار المحلية.",
+    "zh": "本地沙盒的演示数据。",
+    "ru": "Демонстрационные данные локальной песочницы.",
+}
 
 # Applicants already registered for the event with two places: two accepted, one on the waiting
 # list, so a newcomer's registration there shows what a full event looks like in /review.
@@ -123,8 +184,8 @@ async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCreden
                 code=spec.code,
                 region=spec.region.value,
                 kind=spec.kind.value,
-                titles={"en": spec.title},
-                descriptions={"en": "Demo data of the local sandbox."},
+                titles=DEMO_TITLES[spec.code],
+                descriptions=DEMO_DESCRIPTION,
                 starts_at=_start(now, spec.starts_in),
                 ends_at=_start(now, spec.starts_in) + timedelta(hours=3),
                 time_zone=spec.time_zone,
