@@ -142,3 +142,9 @@ def test_demo_without_asking_then_a_restart_remembers_everyone(tmp_path: Path) -
     unset = {k: v for k, v in _env(tmp_path).items() if k != "LIAISON_DEMO"}
     again = chat(["/as Amina ar", "/whoami"], ["others here: You, Admin, Liaison, TaskTeam)"], unset)
     assert not any("[y/n]" in line or "Demo data loaded" in line for line in again)
+
+    # The people file lost, the database kept: the demo is not made twice.
+    (tmp_path / "data" / "sandbox-people.json").unlink()
+    third = chat(["/as Liaison", "/whoami"], ["(you are Liaison, Telegram id "], env)
+    assert any("The demo data is in this database already" in line for line in third)
+    assert any(f"(you are Liaison, Telegram id {liaison_id}," in line for line in third)

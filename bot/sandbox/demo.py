@@ -128,6 +128,10 @@ DEMO_STAFF: tuple[tuple[str, StaffRole, bool], ...] = (
 )
 
 
+class DemoAlreadyLoadedError(Exception):
+    """The demo events exist in this database already (its people file was lost or deleted)."""
+
+
 @dataclass(frozen=True)
 class DemoCredentials:
     """What the demo prints once: the staff passphrase and the recovery key, both DEMO-ONLY."""
@@ -178,6 +182,8 @@ async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCreden
     now = services.clock()
     private_text, public = new_recovery_key()
     async with services.db.session() as session:
+        if await events.by_code(session, DEMO_EVENTS[0].code) is not None:
+            raise DemoAlreadyLoadedError("the demo data is in this database already")
         for spec in DEMO_EVENTS:
             event = await events.create(
                 session,

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from bot.bootstrap import open_services
 from bot.sandbox.clock import ShiftedClock
-from bot.sandbox.demo import DEMO_STAFF, load_demo
+from bot.sandbox.demo import DEMO_STAFF, DemoAlreadyLoadedError, load_demo
 from bot.sandbox.mail_capture import MailCapture, summary
 from bot.sandbox.roster import Roster
 from bot.sandbox.server import SandboxServer
@@ -120,7 +120,13 @@ async def _offer_demo(
             sandbox.server.add_user(entry.name, language_code=entry.language, user_id=entry.user_id)
         staff_ids[name] = entry.user_id
     say(out, "Loading the demo data (making the staff report keys takes a few seconds)...")
-    credentials = await load_demo(sandbox.services, staff_ids)
+    try:
+        credentials = await load_demo(sandbox.services, staff_ids)
+    except DemoAlreadyLoadedError:
+        roster.demo = "loaded"
+        roster.save()
+        say(out, "The demo data is in this database already (its staff may have other ids now; see /whoami).")
+        return True
     roster.demo = "loaded"
     roster.save()
     for line in (
