@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 LIAISON = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 QUIET_SECONDS = 1.5
 WIDTH_COLUMNS = 92
-MOST_LINES = 34
+MOST_LINES = 44
 
 # Each scene: a file name, the lines typed before it (not shown), the lines typed in it (shown).
 # "@Label" presses the button so labelled on screen (typed as its #N).
