@@ -27,11 +27,8 @@ async def test_webhook_checks_secret_and_drops_replays(
 ) -> None:
     port = _free_port()
     settings = settings_for_tests(
-        tmp_path,
-        webhook_url="https://liaison.example.org",
-        webhook_secret="s3cret-token",
-        webhook_port=port,
-        database_url=bot_services.settings.database_url,
+        tmp_path, webhook_url="https://liaison.example.org", webhook_secret="s3cret-token",
+        webhook_port=port, database_url=bot_services.settings.database_url,
     )
     services = make_services(settings, bot_services.db)
     app = build_application(services, base_url=sandbox.base_url, base_file_url=sandbox.base_file_url)
@@ -51,9 +48,7 @@ async def test_webhook_checks_secret_and_drops_replays(
         update = {"update_id": 900001, "message": message.to_api()}
         url = f"http://127.0.0.1:{port}/telegram"
         async with httpx.AsyncClient() as client:
-            refused = await client.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
-            )
+            refused = await client.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
             assert refused.status_code == 403
             for _ in range(2):  # Telegram repeats a delivery it thinks failed
                 accepted = await client.post(
