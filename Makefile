@@ -4,28 +4,40 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 LANGS := ar zh en fr ru es
 CATALOGS := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test lint audit lock typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean
 
-# Dependencies come from requirements.lock, every file checked against its sha256; the project
-# itself is installed on top without resolving anything again.
+# Dependencies come from hashed lock files (every file checked against its sha256), then the
+# project itself is installed on top without resolving anything again. `make run` needs only the
+# runtime lock; tests, lint and type checks add the dev tools and the MAXIMIN comparison package.
+# pip prints each download, so a slow network shows as progress, not silence.
 $(STAMP): pyproject.toml requirements.lock
+	@echo "==> 1/3 creating the virtualenv in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	@echo "==> 2/3 updating pip"
+	$(BIN)/pip install --upgrade --progress-bar on pip
+	@echo "==> 3/3 installing Liaison and its runtime dependencies from requirements.lock"
+	$(BIN)/pip install --progress-bar on --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Regenerate the lock (runtime + dev extra, this Python and platform) after changing pyproject.toml.
-# The machine's own pip configuration (local mirrors, extra find-links) is left out, so every
-# file of each pinned release on the public index gets its hash in the lock.
-lock: $(STAMP)
-	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
-		$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
-		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	@echo "==> installing the dev tools and the optional MAXIMIN package from requirements-dev.lock"
+	$(BIN)/pip install --progress-bar on --require-hashes -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
+# Regenerate both locks (this Python and platform) after changing pyproject.toml. The machine's
+# own pip configuration (local mirrors, extra find-links) is left out, so every file of each
+# pinned release on the public index gets its hash in the lock.
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(DEV_STAMP)
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --extra maximin --output-file requirements-dev.lock pyproject.toml
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy=false -d locales -D messages -l $* 2>/dev/null || $(BIN)/pybabel compile -d locales -D messages -l $*
@@ -38,21 +50,21 @@ migrate: $(STAMP)
 run: $(STAMP) compile-catalogs migrate
 	$(BIN)/liaison run
 
-test: $(STAMP) compile-catalogs
+test: $(DEV_STAMP) compile-catalogs
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@# pytest exits 5 when it collects nothing; that is a failure here, and make stops on it.
 
-lint: $(STAMP) audit
+lint: $(DEV_STAMP) audit
 	$(BIN)/ruff check bot scheduler storage tests bench tools
 	$(BIN)/ruff format --check bot scheduler storage tests bench tools
 
-# Known vulnerabilities with a released fix fail (pip-audit on the lock); bandit fails on any
+# Known vulnerabilities with a released fix fail (pip-audit on the locks); bandit fails on any
 # finding of medium or higher severity (justified exceptions carry `# nosec` with a reason).
-audit: $(STAMP)
-	$(BIN)/python -m tools.dependency_audit requirements.lock
+audit: $(DEV_STAMP)
+	$(BIN)/python -m tools.dependency_audit requirements-dev.lock
 	$(BIN)/bandit --quiet --recursive --severity-level medium bot scheduler storage tools
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy bot scheduler storage
 
 # Extract every gettext string from the code, merge into each language, compile.
@@ -65,9 +77,10 @@ i18n-update: i18n-extract
 
 i18n: i18n-update compile-catalogs
 
-bench: $(STAMP) compile-catalogs
+bench: $(DEV_STAMP) compile-catalogs
 	$(BIN)/python -m bench.sandbox
 	$(BIN)/python -m bench.dialogs
+	$(BIN)/python -m bench.cli_startup
 
 clean:
 	rm -rf $(VENV) .data build *.egg-info

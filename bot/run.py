@@ -14,7 +14,6 @@ from telegram.ext import Application
 
 from bot.app import build_application, start_features, stop_features
 from bot.bootstrap import open_services
-from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.webhook_secret import secret_problem
 
@@ -79,22 +78,18 @@ async def run_telegram(settings: Settings) -> None:
 
 async def run_sandbox(settings: Settings, *, stdin: Any = None, stdout: Any = None) -> None:
     """The local demo: a fake Bot API on loopback, the real bot against it, and a chat in this terminal."""
-    from bot.sandbox.server import SandboxServer
-    from bot.sandbox.terminal import run_terminal_chat
+    from bot.sandbox.session import chat_in_terminal, open_sandbox
 
-    services: Services = await open_services(settings)
-    server = SandboxServer()
-    await server.start()
-    try:
-        app = build_application(services, base_url=server.base_url, base_file_url=server.base_file_url)
+    out = stdout or sys.stdout
+    async with open_sandbox(settings, out) as sandbox:
+        server = sandbox.server
+        app = build_application(
+            sandbox.services, base_url=server.base_url, base_file_url=server.base_file_url
+        )
         stop = asyncio.Event()
-        serving = asyncio.create_task(_serve(app, settings, stop))
-        user = server.add_user(first_name="You", language_code=None)
+        serving = asyncio.create_task(_serve(app, sandbox.settings, stop))
         try:
-            await run_terminal_chat(server, user, stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
+            await chat_in_terminal(sandbox, stdin or sys.stdin, out)
         finally:
             stop.set()
             await serving
-    finally:
-        await server.stop()
-        await services.db.dispose()

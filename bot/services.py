@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-from telegram import Update
-from telegram.ext import CallbackContext
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bot.i18n import Translation, Translator
 from bot.report_settings import ReportSettings
@@ -20,7 +17,12 @@ from storage.db import Database
 SERVICES_KEY = "services"
 LANGUAGE_KEY = "language"
 
-Context = CallbackContext[Any, Any, Any, Any]
+if TYPE_CHECKING:
+    from telegram.ext import CallbackContext
+
+# A name for type hints only, so that the CLI, which opens services but runs no bot, does not
+# load python-telegram-bot.
+Context: TypeAlias = "CallbackContext[Any, Any, Any, Any]"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def services(context: Context) -> Services:
 def translation(update: object, context: Context) -> Translation:
     """The person's chosen language, else their Telegram app's language, else the default."""
     saved = context.user_data.get(LANGUAGE_KEY) if context.user_data is not None else None
+    from telegram import Update
+
     telegram_code = None
     if isinstance(update, Update) and update.effective_user is not None:
         telegram_code = update.effective_user.language_code

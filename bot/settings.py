@@ -18,6 +18,11 @@ class SmtpSecurity(StrEnum):
     TLS = "tls"
 
 
+class DemoAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
 class ConfigError(Exception):
     """A configuration value is wrong or missing; the message names the variable and what it expects."""
 
@@ -62,6 +67,8 @@ class Settings(BaseSettings):
     default_language: str = "en"
     telegram_rate: Annotated[float, Field(gt=0, le=1000)] = 25.0
     log_level: str = "INFO"
+    # The sandbox's offer of demo data on a first start, answered without asking (LIAISON_DEMO=yes|no).
+    demo: DemoAnswer | None = None
 
     @field_validator("default_language")
     @classmethod

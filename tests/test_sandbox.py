@@ -191,15 +191,27 @@ async def test_terminal_chat_prints_replies_buttons_and_edits(echo_bot: Any, san
     user = sandbox.add_user("Amina")
     stdout = io.StringIO()
     await run_terminal_chat(
-        sandbox, user, stdin=io.StringIO("hello\n/start\n2\n/quit\nnever sent\n"), stdout=stdout
+        sandbox, user, stdin=io.StringIO("hello\n/start\n#2\n/quit\nnever sent\n"), stdout=stdout
     )
     lines = stdout.getvalue().splitlines()
     assert "bot: hello" in lines
     assert "bot: Welcome! args=[]" in lines
-    assert "  [1] English  [2] العربية" in lines
+    assert "  [#1] English  [#2] العربية" in lines
     assert "(popup) Saved lang:ar" in lines
     assert "bot (edited): Language: ar" in lines
     assert not any("never sent" in message.content for message in sandbox.chat(user.id).messages.values())
+
+
+async def test_terminal_chat_joins_continued_lines_and_types_bare_numbers(
+    echo_bot: Any, sandbox: SandboxServer
+) -> None:
+    user = sandbox.add_user("Amina")
+    stdout = io.StringIO()
+    typed = "first line\\\nsecond line\n/start\n50\n#7\n/quit\n"
+    await run_terminal_chat(sandbox, user, stdin=io.StringIO(typed), stdout=stdout)
+    sent = [m.text for m in sandbox.chat(user.id).messages.values() if not m.from_bot]
+    assert sent == ["first line\nsecond line", "/start", "50"]  # "50" is text, not a button
+    assert "(no button #7; there are 2)" in stdout.getvalue().splitlines()
 
 
 # --- updates, long polling and the record of calls, with a bare Bot ---

@@ -18,7 +18,6 @@ from bot.cli.broadcast import broadcast_app
 from bot.cli.broadcast import worker as worker_command
 from bot.cli.calendar import calendar_app, install_event_commands
 from bot.cli.contacts import contacts_app
-from bot.cli.errors import EXPECTED_ERRORS
 from bot.cli.events import events_app
 from bot.cli.reports import reports_app
 from bot.cli.select import select as select_command
@@ -324,7 +323,13 @@ def _main(argv: Sequence[str] | None) -> int:
     except typer.Abort:
         sys.stderr.write("liaison: stopped, nothing more was done\n")
         return 1
-    except EXPECTED_ERRORS as exc:
+    except Exception as exc:
+        # Imported only on failure: the error classes pull in SQLAlchemy and Alembic, which
+        # `liaison --help` and the commands without a database need not load.
+        from bot.cli.errors import EXPECTED_ERRORS
+
+        if not isinstance(exc, EXPECTED_ERRORS):
+            raise
         sys.stderr.write(f"liaison: {exc}\n")
         return 2
     return status if isinstance(status, int) else 0

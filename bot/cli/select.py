@@ -57,6 +57,23 @@ def build_problem(pool: Pool, seats: int, choice: QuotaChoice) -> SelectionProbl
     return SelectionProblem(pool=pool, seats=seats, quotas=tuple(merge_quotas(defaults, choice.overrides)))
 
 
+MAXIMIN_MISSING = (
+    "--algorithm maximin needs the optional package sortition-algorithms: "
+    'pip install -e ".[maximin]" (leximin and greedy work without it)'
+)
+
+
+def require_maximin() -> None:
+    """MAXIMIN is an optional extra since the lean install: without it, say how to get it in one line."""
+    try:
+        import bot.selection.maximin  # noqa: F401
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "sortition_algorithms":
+            raise
+        typer.echo(MAXIMIN_MISSING, err=True)
+        raise typer.Exit(1) from None
+
+
 def run_selection(
     problem: SelectionProblem, algorithm: Algorithm, *, seed: int | None, time_limit: float | None
 ) -> Selection:
@@ -162,6 +179,8 @@ def select(
         raise typer.BadParameter("give the number of seats with --seats N")
     if (event is None) == (pool_file is None):
         raise typer.BadParameter("give either an EVENT or --pool FILE.csv")
+    if algorithm is Algorithm.maximin:
+        require_maximin()
     try:
         choice = QuotaChoice(
             overrides=tuple(parse_quota(q) for q in quota or ()),

@@ -23,3 +23,21 @@ class ManualClock:
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward by `delta`."""
         self.now += delta
+
+
+class ShiftedClock:
+    """The real clock plus an offset that only grows: the terminal's `/clock +7d` moves it forward,
+    so a demo can see reminders, digests and retention without waiting for them."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move forward by `delta` (never back: the outbox and the clocks assume time only grows)."""
+        if delta < timedelta(0):
+            raise ValueError("the sandbox clock only moves forward")
+        self.offset += delta
+        return self()
