@@ -13,6 +13,8 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.application import events as event_service
+from bot.application import registrations as decisions
 from bot.reference import countries
 from bot.reference.countries import Region
 from bot.services import Services
@@ -165,9 +167,9 @@ async def _fill_with_applicants(
             now=now,
         )
         reason = "capacity" if status is RegistrationStatus.WAITLISTED else None
-        await registrations.set_status(
-            session, registered.registration.id, status.value, reason_key=reason, now=now,
-            translator=services.translator,
+        await decisions.decide(
+            session, services.notices, registered.registration.id, status.value,
+            reason_key=reason, actor="sandbox", now=now,
         )  # fmt: skip
 
 
@@ -185,8 +187,7 @@ async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCreden
         if await events.by_code(session, DEMO_EVENTS[0].code) is not None:
             raise DemoAlreadyLoadedError("the demo data is in this database already")
         for spec in DEMO_EVENTS:
-            event = await events.create(
-                session,
+            new = event_service.NewEvent(
                 code=spec.code,
                 region=spec.region.value,
                 kind=spec.kind.value,
@@ -198,8 +199,8 @@ async def load_demo(services: Services, staff_ids: dict[str, int]) -> DemoCreden
                 participant_link="https://meet.example.org/" + spec.code.lower(),
                 view_link="https://watch.example.org/" + spec.code.lower(),
                 capacity=spec.capacity,
-                now=now,
             )
+            event = (await event_service.publish(session, new, actor="sandbox", now=now)).event
             if spec.capacity is not None:
                 await _fill_with_applicants(session, services, event, now)
         for name, role, reads_reports in DEMO_STAFF:
