@@ -215,6 +215,8 @@ def test_a_newcomer_tries_everything_in_the_sandbox(terminal: PseudoTerminal, tm
     t.type("/as Lin en")
     t.type("/report")
     t.press("A threat or reprisal")
+    t.expect("immediate danger")  # asked first in a threat report
+    t.press("No, nobody is")
     t.expect("What happened?")
     t.type("They took our badges at the door")
     t.expect("When did it happen?")
@@ -225,7 +227,6 @@ def test_a_newcomer_tries_everything_in_the_sandbox(terminal: PseudoTerminal, tm
         t.press("Keep what I typed")
         t.expect("Who is affected?")
     t.type("my colleague")
-    t.press("No")
     t.press("Done")
     t.press("Stay anonymous")
     t.press("Send")

@@ -7,7 +7,7 @@ person who erased their data; an observer never takes a seat; the CLI refuses wh
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -196,6 +196,14 @@ def test_the_cli_refuses_to_accept_beyond_capacity(tmp_path: Path, monkeypatch: 
         ],
     )  # fmt: skip
     assert added.exit_code == 0, added.output
+    assert "invitations go out" in added.output and "WARNING" not in added.output
+    soon = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    late = runner.invoke(
+        app,
+        ["events", "add", "--kind", "consultation", "--region", "africa", "--title", "en=Late",
+         "--starts", soon, "--code", "LATE99"],
+    )  # fmt: skip
+    assert late.exit_code == 0 and "WARNING: that is less than six weeks before LATE99" in late.output
     first, second = asyncio.run(_one_registration("ONE99")), asyncio.run(_one_registration("ONE99"))
     accepted = runner.invoke(app, ["events", "review", first, "accepted"])
     assert accepted.exit_code == 0 and "is now accepted; the person is told by telegram" in accepted.output

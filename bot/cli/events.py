@@ -85,7 +85,7 @@ def add(
     descriptions = parse_texts(description or [], "--description")
     settings = _settings()
 
-    async def create() -> str:
+    async def create() -> list[str]:
         services = await open_services(settings)
         try:
             new = event_service.NewEvent(
@@ -105,15 +105,27 @@ def add(
             )
             async with services.db.session() as session:
                 published = await event_service.publish(session, new, actor="cli", now=services.clock())
-                return published.event.code
+            code_ = published.event.code
+            lines = [f"event {code_} added; invitation link: https://t.me/<your bot>?start=ev_{code_}"]
+            record = published.invitation
+            if record is not None:
+                lines.append(
+                    f"invitations go out {record.send_at:%Y-%m-%d %H:%M}Z, {record.lead_days} days ahead"
+                )
+                if record.late:
+                    lines.append(
+                        f"WARNING: that is less than six weeks before {code_}; recorded, and staff are told"
+                    )
+            return lines
         finally:
             await services.db.dispose()
 
     try:
-        created = asyncio.run(create())
+        lines = asyncio.run(create())
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    typer.echo(f"event {created} added; invitation link: https://t.me/<your bot>?start=ev_{created}")
+    for line in lines:
+        typer.echo(line)
 
 
 @events_app.command("list")
