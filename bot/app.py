@@ -12,6 +12,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import errors
 from bot.handlers import (
+    ask,
     broadcast,
     calendar,
     consent,
@@ -148,6 +149,7 @@ def build_application(
     my_registrations.install(app)
     calendar.install(app)  # /calendar, /mute, the add-to-calendar buttons
     language.install(app)
+    ask.install(app)  # /ask, /faq and the buttons of the offer the fallback makes
     help.install(app)
     fallback.install(app)
     app.add_error_handler(errors.on_error)
