@@ -25,9 +25,11 @@ from bot.handlers import (
     mydata,
     onboarding,
     panic,
+    preferences,
     profile,
     registration,
     report,
+    share_event,
     staff,
     staff_keys,
     submission,
@@ -141,10 +143,12 @@ def build_application(
     # generic /start; within a group the first matching handler wins.
     registration.install(app)
     submission.install(app)
+    share_event.install(app)
     onboarding.install(app)  # before language: its first step takes the language buttons
     mydata.install(app)
     consent.install(app)
     profile.install(app)
+    preferences.install(app)  # /languages, /reach
     events.install(app)
     my_registrations.install(app)
     calendar.install(app)  # /calendar, /mute, the add-to-calendar buttons

@@ -117,7 +117,7 @@ async def intake(update: Update, context: Context, text: str) -> None:
     await context.bot.send_message(
         _chat(update),
         t._("Send this to the office?"),
-        reply_markup=_buttons((t._("Send"), SEND), (t._("No"), DROP)),
+        reply_markup=_buttons((t._("Send"), SEND), (t._("No, thank you"), DROP)),
     )
 
 
@@ -175,13 +175,8 @@ def thread_lines(
 ) -> list[str]:
     lines: list[str] = []
     for question in questions:
-        lines.append(
-            t._("{reference} ({status}): {question}").format(
-                reference=question.reference,
-                status=t._(STATUS_LABELS[question.status]),
-                question=question.body,
-            )
-        )
+        # Layout only (reference · status, then the question): the words are translated labels.
+        lines.append(f"{question.reference} · {t._(STATUS_LABELS[question.status])}\n{question.body}")
         for reply in replies.get(question.id, []):
             lines.append(t._("Answer: {text}").format(text=reply.body))
     return lines

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.domain import eligibility
+from bot.domain.criteria import criteria_lines
 from bot.domain.registration_texts import EVENT_KIND_LABELS, event_title
 from bot.i18n import Translation
 from bot.reference.countries import REGION_LABELS, Region
@@ -81,6 +82,8 @@ def describe(event: Event, t: Translation, time_zone: str | None, now: datetime)
         lines.append(t._("Registration is closed."))
     elif event.kind == "submission_deadline":
         lines.append(t._("Send a written submission with /submit."))
+    if window in (eligibility.Window.OPEN, eligibility.Window.NOT_YET):
+        lines += criteria_lines(event, t)  # R8: before anyone registers, not as a question
     return lines
 
 

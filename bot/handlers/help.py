@@ -14,6 +14,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", N_("What I can do")),
     ("language", N_("Change language")),
     ("profile", N_("See or change your profile")),
+    ("languages", N_("The languages you speak")),
+    ("reach", N_("Telegram first, email first, or both")),
     ("events", N_("Upcoming events and registration")),
     ("registrations", N_("See, change or withdraw your registrations")),
     ("calendar", N_("Your regional calendar, to add to your own")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers.staff import access, cases, events, inbox, review, stats, submissions
+from bot.handlers.staff import access, cases, events, inbox, proposals, review, stats, submissions
 from bot.handlers.staff.access import ALL_STAFF, StaffButton, StaffCommand, StaffUser
 from bot.i18n import N_
 from bot.services import Context, translation
@@ -41,6 +41,7 @@ def all_commands() -> list[StaffCommand]:
         *submissions.COMMANDS,
         *stats.COMMANDS,
         *inbox.COMMANDS,
+        *proposals.COMMANDS,
     ]
 
 
@@ -52,6 +53,7 @@ def all_buttons() -> list[StaffButton]:
         *submissions.BUTTONS,
         *stats.BUTTONS,
         *inbox.BUTTONS,
+        *proposals.BUTTONS,
     ]
 
 
