@@ -3,6 +3,7 @@ reprisal-like questions pointed to /report, and /forget."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -225,6 +226,11 @@ async def test_forget_erases_questions(asking_bot: RunningBot, sandbox: SandboxS
     await emma.press("Send")
     await edited_to(emma, "Sent to the liaison office")
     assert len(await questions(services)) == 1
+    await emma.send("/mydata")
+    export = await emma.next_reply()
+    assert export.document is not None
+    held = json.loads(export.document.content)
+    assert [q["question"] for q in held["questions"]] == ["Where can I read the regional review report?"]
     await emma.send("/forget")
     await emma.next_reply()
     await emma.press("Yes, erase everything")
@@ -233,3 +239,13 @@ async def test_forget_erases_questions(asking_bot: RunningBot, sandbox: SandboxS
     assert await questions(services) == []
     async with services.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+async def test_a_question_too_long_is_refused_and_nothing_is_kept(
+    asking_bot: RunningBot, sandbox: SandboxServer
+) -> None:
+    emma = person(sandbox, "Emma", "en")
+    await emma.send("/ask " + "word " * 500)
+    assert (await emma.next_reply()).content.startswith("That is too long: at most 2000 characters.")
+    assert emma.visible_buttons() == []
+    assert await questions(asking_bot.services) == []

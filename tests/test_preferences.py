@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
 from scheduler.channels import preferred
-from scheduler.notices import Address, Recipient, Reach, recipients, route
+from scheduler.notices import Address, Reach, Recipient, recipients, route
 from storage.models import Channel
 from storage.repositories import people, profiles
 from tests.bot_fixtures import RunningBot

@@ -133,6 +133,8 @@ async def test_a_shared_event_is_approved_and_reaches_the_feed_and_the_digest(
     approved = (await sam.next_reply()).content
     assert approved.startswith("Approved: it is in the regional calendar as event ")
     assert (await sam.next_reply()).content == "No shared events wait for review."
+    await sam.press("Approve")  # the old card's button again: decided already, nothing twice
+    assert (await sam.callback_answer()).answer_text == "This shared event was decided already."
     notice = await amara.next_reply(timeout=10)
     assert "ya está en el calendario regional como evento comunitario" in notice.content
 
