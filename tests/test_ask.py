@@ -249,3 +249,22 @@ async def test_a_question_too_long_is_refused_and_nothing_is_kept(
     assert (await emma.next_reply()).content.startswith("That is too long: at most 2000 characters.")
     assert emma.visible_buttons() == []
     assert await questions(asking_bot.services) == []
+
+
+async def test_an_older_offer_cannot_send_a_newer_message(
+    asking_bot: RunningBot, sandbox: SandboxServer
+) -> None:
+    emma = person(sandbox, "Emma", "en")
+    await emma.send("Is there interpretation at the Bangkok consultation?")
+    first = await emma.next_reply()
+    await emma.send("Can we bring a sign language interpreter?")
+    await emma.next_reply()
+    button = first.inline_keyboard[0][0]
+    assert button["text"] == "Send"
+    sandbox.push_callback(emma.user, first.message_id, str(button["callback_data"]))
+    await emma.wait_until(lambda: "no longer have" in first.content, what="the old offer refused")
+    assert await questions(asking_bot.services) == []
+    await emma.press("Send")  # the newest offer still works, and sends its own text
+    await edited_to(emma, "Sent to the liaison office")
+    [kept] = await questions(asking_bot.services)
+    assert kept.body == "Can we bring a sign language interpreter?"

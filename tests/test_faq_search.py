@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+import importlib.util
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from bot.application.inbox import offer
 from bot.domain.reprisal import looks_like_reprisal
 from storage.db import Database
+from storage.models import FaqEntry
 from storage.repositories import inbox
+
+MIGRATION = Path(__file__).parents[1] / "storage" / "migrations" / "versions" / "0018a_two_way.py"
+
+
+def seed_of_the_migration() -> list[dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location("faq_migration", MIGRATION)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.SEED_FAQ)
+
+
+@pytest.fixture
+async def database(database: Database) -> Database:
+    """The migrated database with its seeded FAQ (PostgreSQL tests empty every table between tests,
+    so the migration's rows are put back as the migration wrote them)."""
+    async with database.session() as session:
+        if not await inbox.faq(session):
+            now = datetime.now(UTC)
+            for row in seed_of_the_migration():
+                session.add(FaqEntry(id=uuid.uuid4(), created_at=now, updated_at=now, **row))
+    return database
+
 
 # A person's own wording (not the FAQ's) → the entry it should find.
 ASKED = [

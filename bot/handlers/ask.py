@@ -36,11 +36,12 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Draft:
     text: str
     language: str
     expires_at: datetime
+    message_id: int | None = None  # the offer whose buttons may send it; an older offer's cannot
 
 
 def _drafts(context: Context) -> dict[int, Draft]:
@@ -86,9 +87,14 @@ async def intake(update: Update, context: Context, text: str) -> None:
         return
     async with svc.db.session() as session:
         found = await asking.offer(session, text, t.language)
-    _drafts(context)[_user(update)] = Draft(text, t.language, svc.clock() + DRAFT_LIFETIME)
+    now = svc.clock()
+    drafts = _drafts(context)
+    for user, old in list(drafts.items()):  # forget offers nobody answered
+        if old.expires_at < now:
+            del drafts[user]
+    draft = drafts[_user(update)] = Draft(text, t.language, now + DRAFT_LIFETIME)
     if found.reprisal:
-        await context.bot.send_message(
+        sent = await context.bot.send_message(
             _chat(update),
             t._(
                 "This sounds like a threat or a reprisal. Please use /report instead: reports are "
@@ -98,6 +104,7 @@ async def intake(update: Update, context: Context, text: str) -> None:
                 (t._("Send it to the office anyway"), ANYWAY), (t._("No, thank you"), DROP)
             ),
         )
+        draft.message_id = sent.message_id
         return
     if found.matches:
         blocks = [t._("This may answer your question:")]
@@ -106,24 +113,33 @@ async def intake(update: Update, context: Context, text: str) -> None:
             for entry in found.matches
         ]
         blocks.append(t._("Did this answer it?"))
-        await context.bot.send_message(
+        sent = await context.bot.send_message(
             _chat(update),
             "\n\n".join(blocks),
             reply_markup=_buttons(
                 (t._("Yes, thank you"), ANSWERED), (t._("No, send it to the office"), SEND)
             ),
         )
+        draft.message_id = sent.message_id
         return
-    await context.bot.send_message(
+    sent = await context.bot.send_message(
         _chat(update),
         t._("Send this to the office?"),
         reply_markup=_buttons((t._("Send"), SEND), (t._("No, thank you"), DROP)),
     )
+    draft.message_id = sent.message_id
 
 
 def _take_draft(update: Update, context: Context) -> Draft | None:
-    draft = _drafts(context).pop(_user(update), None)
-    if draft is None or services(context).clock() > draft.expires_at:
+    """The draft this offer's buttons belong to, once; None when it expired or a newer offer replaced it."""
+    query = update.callback_query
+    pressed_on = query.message.message_id if query is not None and query.message is not None else None
+    drafts = _drafts(context)
+    draft = drafts.get(_user(update))
+    if draft is None or draft.message_id != pressed_on:
+        return None
+    del drafts[_user(update)]
+    if services(context).clock() > draft.expires_at:
         return None
     return draft
 
@@ -160,13 +176,13 @@ async def send_pressed(update: Update, context: Context) -> None:
 
 async def drop_pressed(update: Update, context: Context) -> None:
     t = await _translation(update, context)
-    _drafts(context).pop(_user(update), None)
+    _take_draft(update, context)
     await _finish(update, t._("Not sent. Nothing was kept."))
 
 
 async def answered_pressed(update: Update, context: Context) -> None:
     t = await _translation(update, context)
-    _drafts(context).pop(_user(update), None)
+    _take_draft(update, context)
     await _finish(update, t._("Glad it helped. Nothing was sent or kept."))
 
 

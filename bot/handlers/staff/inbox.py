@@ -117,7 +117,9 @@ async def show(update: Update, context: Context, member: StaffUser, chosen: Inbo
     async with svc.db.session() as session:
         waiting = await inbox.inbox_size(session, chosen)
         found = await inbox.inbox(session, chosen, limit=offset + 1)
-        question = found[offset] if len(found) > offset else None
+        # Past the end of the list, Next starts again from the top.
+        question = found[offset] if len(found) > offset else (found[0] if found else None)
+        offset = offset if len(found) > offset else 0
         replies = (
             [] if question is None else (await inbox.replies(session, [question.id])).get(question.id, [])
         )
