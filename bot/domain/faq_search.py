@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -131,26 +132,37 @@ def normalise(text: str, language: str) -> str:
     return " ".join(word for word in cleaned.split() if word not in stop)
 
 
-def grams(text: str, language: str) -> set[str]:
+def grams(text: str, language: str) -> frozenset[str]:
     size = GRAM.get(language, DEFAULT_GRAM)
     found: set[str] = set()
     for word in text.split():
         if len(word) <= size:
             found.add(word)
         found.update(word[i : i + size] for i in range(len(word) - size + 1))
-    return found
+    return frozenset(found)
 
 
-def score(question: str, candidate: str, language: str) -> float:
-    """How well `candidate` covers `question`, 0-100: the share of the question's n-grams it holds,
-    smoothed by rapidfuzz's edit-distance ratio of the sorted n-gram sets."""
-    asked = grams(normalise(question, language), language)
-    offered = grams(normalise(candidate, language), language)
+@lru_cache(maxsize=4096)
+def _entry_grams(text: str, language: str) -> tuple[frozenset[str], str]:
+    """An entry's n-grams and their sorted text, computed once per entry text (entries change rarely)."""
+    found = grams(normalise(text, language), language)
+    return found, " ".join(sorted(found))
+
+
+def _score(asked: frozenset[str], asked_text: str, candidate: str, language: str) -> float:
+    offered, offered_text = _entry_grams(candidate, language)
     if not asked or not offered:
         return 0.0
     coverage = 100.0 * len(asked & offered) / len(asked)
-    similarity = fuzz.token_set_ratio(" ".join(sorted(asked)), " ".join(sorted(offered)))
+    similarity = fuzz.token_set_ratio(asked_text, offered_text)
     return 0.7 * coverage + 0.3 * similarity
+
+
+def score(question: str, candidate: str, language: str) -> float:
+    """How well `candidate` covers `question`, 0-100: mostly the share of the question's n-grams it
+    holds, smoothed by rapidfuzz's token-set ratio of the two n-gram sets."""
+    asked = grams(normalise(question, language), language)
+    return _score(asked, " ".join(sorted(asked)), candidate, language)
 
 
 def closest(
@@ -162,7 +174,9 @@ def closest(
     threshold: float = THRESHOLD,
 ) -> list[tuple[str, float]]:
     """(key, score) of the best candidates above the threshold, best first."""
-    scored = [(c.key, score(question, c.text, language)) for c in candidates]
+    asked = grams(normalise(question, language), language)
+    asked_text = " ".join(sorted(asked))
+    scored = [(c.key, _score(asked, asked_text, c.text, language)) for c in candidates]
     scored = [item for item in scored if item[1] >= threshold]
     scored.sort(key=lambda item: -item[1])
     return scored[:limit]
