@@ -101,6 +101,8 @@ async def test_an_arabic_question_reaches_the_inbox_and_the_reply_comes_back_in_
     assert question.language == "ar" and question.status == QuestionStatus.OPEN
     assert question.body.startswith("هل يمكنكم")
 
+    alert = await sam.next_reply(timeout=10)  # the inbox was empty: staff hear of it, without content
+    assert alert.content == "A question waits in /inbox."
     await sam.send("/inbox")
     shown = (await sam.next_reply()).content
     assert "1 question waits for an answer." in shown
@@ -156,6 +158,7 @@ async def test_with_the_chat_blocked_the_reply_goes_by_email(
         )
         await profiles.set_telegram_reachable(session, services.keyring, olga.id, reachable=False, now=now)
 
+    assert (await sam.next_reply(timeout=10)).content == "A question waits in /inbox."
     await sam.send("/inbox")
     await sam.next_reply()
     await sam.press("Reply")

@@ -19,7 +19,8 @@ from bot.domain import faq_search
 from bot.domain.reprisal import looks_like_reprisal
 from bot.i18n import N_, Translation, Translator
 from bot.reference.countries import region_of
-from scheduler.notices import Notice, Notices, Routed, Text, recipient
+from scheduler.notices import CASE_HANDLERS, Notice, Notices, Routed, Text, recipient, staff_recipients
+from storage.crypto.keyring import Keyring
 from storage.models import FaqEntry, Question, QuestionStatus
 from storage.repositories import audit, inbox, profiles
 
@@ -87,9 +88,18 @@ async def offer(session: AsyncSession, text: str, language: str) -> Offer:
 
 
 async def ask(
-    session: AsyncSession, person_id: uuid.UUID, text: str, *, language: str, now: datetime
+    session: AsyncSession,
+    notices: Notices,
+    keyring: Keyring,
+    person_id: uuid.UUID,
+    text: str,
+    *,
+    language: str,
+    now: datetime,
 ) -> Question:
-    """Keep the question, sealed, with its language and the person's region."""
+    """Keep the question, sealed, with its language and the person's region. When it is the only
+    open question, liaison staff and administrators are told (no content) that the inbox has work;
+    while questions wait they see the count in /inbox, so a busy day sends one alert, not many."""
     body = text.strip()
     if not body:
         raise InboxRefused("empty")
@@ -97,7 +107,19 @@ async def ask(
         raise InboxRefused("too_long")
     person = await profiles.get(session, person_id)
     region = region_of(person.country).value if person is not None and person.country else None
-    return await inbox.add_question(session, person_id, body, language=language, region=region, now=now)
+    question = await inbox.add_question(session, person_id, body, language=language, region=region, now=now)
+    if await inbox.inbox_size(session) == 1:
+
+        def render(t: Translation, _zone: str | None) -> Text:
+            return Text(t._("A question waits in /inbox."))
+
+        staff = await staff_recipients(session, keyring, CASE_HANDLERS, now=now)
+        await notices.send(
+            session,
+            [Notice(f"inbox-new:{question.id}:{member}", who, render) for member, who in staff],
+            now=now,
+        )
+    return question
 
 
 async def _open(session: AsyncSession, question_id: uuid.UUID) -> Question:

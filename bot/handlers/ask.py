@@ -163,7 +163,9 @@ async def send_pressed(update: Update, context: Context) -> None:
         person = await profiles.ensure_person(
             session, svc.keyring, _user(update), now=now, language=t.language
         )
-        question = await asking.ask(session, person.id, draft.text, language=draft.language, now=now)
+        question = await asking.ask(
+            session, svc.notices, svc.keyring, person.id, draft.text, language=draft.language, now=now
+        )
         reference = question.reference
     await _finish(
         update,
