@@ -16,6 +16,7 @@ from bot.cli.calendar import region_feed
 from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
 from bot.services import Services
+from scheduler import community
 from scheduler.clock import ManualClock
 from scheduler.digests import plan_digests
 from storage.crypto.keyring import Keyring
@@ -143,6 +144,11 @@ async def test_a_shared_event_is_approved_and_reaches_the_feed_and_the_digest(
         assert event is not None and await session.get(CommunityEvent, event.id) is not None
     assert event.region == "africa" and event.view_link == "https://jamii.example/webinar"
 
+    await amara.send("/events")
+    listed = (await amara.next_reply()).content
+    assert "Seminario web: derechos de las personas migrantes" in listed
+    assert f"Evento comunitario compartido por {ORGANISATION}." in listed
+
     feed, count = await region_feed(services, "africa", "es", since=NOW)
     unfolded = feed.replace(b"\r\n ", b"").decode()
     assert count == 1 and "Seminario web: derechos de las personas migrantes" in unfolded
@@ -210,3 +216,44 @@ async def test_not_onboarded_is_sent_to_start_and_forget_erases_proposals(
     assert "events you proposed: 1" in kofi.last_message().content
     async with services.db.session() as session:
         assert list(await session.scalars(select(EventProposal))) == []
+
+
+async def test_the_name_is_shown_only_while_public_listing_is_in_force(
+    world: tuple[RunningBot, ManualClock], sandbox: SandboxServer
+) -> None:
+    running, clock = world
+    services = running.services
+    kofi = SandboxPerson(sandbox, sandbox.add_user(first_name="Kofi", language_code="en"))
+    sam = SandboxPerson(sandbox, sandbox.add_user(first_name="Sam", language_code="en"))
+    await organisation(services, kofi, "en", public=True)
+    await staff_member(services, sam)
+    await propose(kofi, "en", "Diaspora dialogue on remittances", "2027-04-02 10:00")
+    await kofi.next_reply()
+    await sam.send("/proposals")
+    await sam.next_reply()
+    await sam.press("Edit the title")
+    await sam.next_reply()
+    await sam.send("Diaspora dialogue: remittances and rights")
+    assert (await sam.next_reply()).content.startswith("1 shared event waits for review.")
+    await sam.press("Approve")
+    await sam.next_reply()
+
+    async with services.db.session() as session:
+        event = await session.scalar(select(Event))
+        assert event is not None and event.title("en") == "Diaspora dialogue: remittances and rights"
+        assert await community.labels(session, [event.id]) == {event.id: ORGANISATION}
+        person = await people.find_by_telegram(session, services.keyring, kofi.id)
+        assert person is not None
+        await people.record_consent(
+            session,
+            person,
+            "public_listing",
+            granted=False,
+            text_version="v1",
+            now=clock() + timedelta(seconds=1),
+        )
+    async with services.db.session() as session:
+        assert await community.labels(session, [event.id]) == {event.id: None}
+    feed, _ = await region_feed(services, "africa", "en", since=NOW)
+    unfolded = feed.replace(b"\r\n ", b"").decode()
+    assert "Community event." in unfolded and ORGANISATION not in unfolded

@@ -18,6 +18,7 @@ from bot.domain.registration_texts import EVENT_KIND_LABELS, event_title
 from bot.i18n import Translation
 from bot.reference.countries import REGION_LABELS, Region
 from bot.services import LANGUAGE_KEY, Context, services, translation
+from scheduler import community
 from storage.models import Event, EventStatus, Person
 from storage.repositories import events as events_repo
 from storage.repositories import people, profiles
@@ -94,6 +95,7 @@ async def events_command(update: Update, context: Context) -> None:
         person = await find_person(session, update, context)
         regions = set() if person is None else await profiles.subscriptions(session, person.id, "region")
         found = await events_repo.upcoming(session, now=now, regions=regions or None, limit=MAX_LISTED)
+        shared = await community.labels(session, [event.id for event in found])
     t = person_translation(update, context, person)
     zone = person.time_zone if person is not None else None
     if not found:
@@ -108,6 +110,8 @@ async def events_command(update: Update, context: Context) -> None:
     rows: list[list[InlineKeyboardButton]] = []
     for number, event in enumerate(found, start=1):
         lines = describe(event, t, zone, now)
+        if event.id in shared:  # an organisation's own event (R23)
+            lines.append(community.mark(t, shared[event.id]))
         blocks.append("\n".join([f"{number}. {lines[0]}", *lines[1:]]))
         if eligibility.registration_window(event, now) is eligibility.Window.OPEN:
             label = t._("Register for {number}").format(number=number)
