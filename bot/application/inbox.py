@@ -70,19 +70,19 @@ def answer_of(entry: FaqEntry, language: str) -> str:
     return _text_in(entry.answers, language) or ""
 
 
-async def offer(session: AsyncSession, text: str, language: str) -> Offer:
+async def offer(session: AsyncSession, text: str) -> Offer:
     """A threat or reprisal is pointed to /report (and nothing more is looked at); else the closest FAQ."""
     if looks_like_reprisal(text):
         return Offer(reprisal=True, matches=())
     entries = await inbox.faq(session)
-    candidates = []
-    for entry in entries:
-        lang = language if language in entry.questions else FALLBACK_LANGUAGE
-        if lang not in entry.questions:
-            continue
-        words = f"{entry.questions[lang]} {entry.keywords.get(lang, '')}"
-        candidates.append(faq_search.Candidate(str(entry.id), words))
-    found = faq_search.closest(text, candidates, language)
+    # Every language of every entry: people write in the language they are at ease in, which need
+    # not be the one the bot speaks with them. The answer is then shown in the person's language.
+    candidates = [
+        faq_search.Candidate(str(entry.id), f"{question} {entry.keywords.get(lang, '')}", lang)
+        for entry in entries
+        for lang, question in entry.questions.items()
+    ]
+    found = faq_search.closest(text, candidates)
     by_id = {str(entry.id): entry for entry in entries}
     return Offer(reprisal=False, matches=tuple(by_id[key] for key, _score in found))
 

@@ -86,7 +86,7 @@ async def intake(update: Update, context: Context, text: str) -> None:
         )
         return
     async with svc.db.session() as session:
-        found = await asking.offer(session, text, t.language)
+        found = await asking.offer(session, text)
     now = svc.clock()
     drafts = _drafts(context)
     for user, old in list(drafts.items()):  # forget offers nobody answered
