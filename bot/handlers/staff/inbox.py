@@ -29,7 +29,8 @@ from bot.i18n import N_, Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
-from storage.models import Question, QuestionStatus
+from scheduler.notices import Routed
+from storage.models import Channel, Question, QuestionStatus
 from storage.repositories import inbox
 from storage.repositories.inbox import InboxFilter
 
@@ -195,9 +196,10 @@ async def ask_reply(update: Update, context: Context, member: StaffUser, parts: 
     )
 
 
-def _delivery_note(t: Translation, routed: object) -> str:
-    channels = getattr(routed, "channels", ())
-    if "email" in channels and "telegram" not in channels:
+def _delivery_note(t: Translation, routed: Routed | None) -> str:
+    """Which way the answer went, so staff know whether the person will see it soon."""
+    channels = () if routed is None else routed.channels
+    if Channel.EMAIL.value in channels and Channel.TELEGRAM.value not in channels:
         return t._("Sent. The chat cannot reach this person, so the answer goes by email.")
     if channels:
         return t._("Sent. The person gets the answer in their chat.")
