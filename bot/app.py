@@ -12,6 +12,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import errors
 from bot.handlers import (
+    ask,
     broadcast,
     calendar,
     consent,
@@ -24,9 +25,11 @@ from bot.handlers import (
     mydata,
     onboarding,
     panic,
+    preferences,
     profile,
     registration,
     report,
+    share_event,
     staff,
     staff_keys,
     submission,
@@ -166,14 +169,17 @@ def build_application(
     # generic /start; within a group the first matching handler wins.
     registration.install(app)
     submission.install(app)
+    share_event.install(app)
     onboarding.install(app)  # before language: its first step takes the language buttons
     mydata.install(app)
     consent.install(app)
     profile.install(app)
+    preferences.install(app)  # /languages, /reach
     events.install(app)
     my_registrations.install(app)
     calendar.install(app)  # /calendar, /mute, the add-to-calendar buttons
     language.install(app)
+    ask.install(app)  # /ask, /faq and the buttons of the offer the fallback makes
     help.install(app)
     fallback.install(app)
     app.add_error_handler(errors.on_error)

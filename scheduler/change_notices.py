@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.criteria import calendar_note
 from bot.i18n import Translation, Translator
 from scheduler import ics
 from scheduler.calendar_texts import OBSERVER, join
@@ -243,7 +244,8 @@ async def notify(
             file_key = (language, kind == OBSERVER)
             if file_key not in files:
                 link = event.view_link if kind == OBSERVER else (event.participant_link or event.view_link)
-                files[file_key] = ics.attachment(event, language, link=link)
+                note = calendar_note(event, translator.get(language), event.time_zone)
+                files[file_key] = ics.attachment(event, language, link=link, note=note)
             attachment = files[file_key]
         deliveries.append(
             delivery_for(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.models import Channel
+from storage.models import Channel, ChannelPreference
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,20 @@ DEFAULT_ORDER: tuple[str, ...] = (Channel.TELEGRAM.value, Channel.EMAIL.value)
 ALL: tuple[str, ...] = tuple(FORMS)
 # What staff choose in a broadcast, in the chat and the CLI alike: one channel, or all of them.
 CHOICES: dict[str, tuple[str, ...]] = {**{channel: (channel,) for channel in ALL}, "both": ALL}
+
+
+def preferred(choice: str | None) -> tuple[tuple[str, ...], bool]:
+    """(channel order, reach every usable address) for a person's choice in their profile (R2).
+
+    "Telegram first" is the default order; "email first" puts email before the chat; "both"
+    keeps the default order and makes a notice that needs one address go to each usable one
+    (a notice restricted to some channels, like a case reply, stays restricted).
+    """
+    if choice == ChannelPreference.EMAIL_FIRST.value:
+        return (Channel.EMAIL.value, *[c for c in DEFAULT_ORDER if c != Channel.EMAIL.value]), False
+    if choice == ChannelPreference.BOTH.value:
+        return DEFAULT_ORDER, True
+    return DEFAULT_ORDER, False
 
 
 def form(channel: str) -> ChannelForm:

@@ -10,11 +10,13 @@ per address and local ISO week make repeated ticks and restarts send nothing twi
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.i18n import Translation, zone_or_utc
+from scheduler import community
 from scheduler.calendar_texts import GLOBAL_REGION, join, region_label
 from scheduler.clocks import ClockJob
 from scheduler.notices import Text, delivery_for
@@ -53,7 +55,14 @@ def relevant(events: Sequence[Event], regions: frozenset[str]) -> list[Event]:
     return [event for event in events if event.region in regions or event.region == GLOBAL_REGION]
 
 
-def digest_text(t: Translation, events: Sequence[Event], time_zone: str | None) -> tuple[str, str]:
+def digest_text(
+    t: Translation,
+    events: Sequence[Event],
+    time_zone: str | None,
+    community_events: Mapping[uuid.UUID, str | None] | None = None,
+) -> tuple[str, str]:
+    """`community_events` maps the events organisations shared to their public name (or None)."""
+    shared = community_events or {}
     lines: list[str | None] = [t._("Events in the coming four weeks:")]
     for event in events[:MAX_EVENTS]:
         lines.append(
@@ -63,6 +72,8 @@ def digest_text(t: Translation, events: Sequence[Event], time_zone: str | None) 
                 region=region_label(t, event.region),
             )
         )
+        if event.id in shared:
+            lines.append(community.mark(t, shared[event.id]))
     lines.append(t._("Details and registration: /events"))
     return t._("Your weekly calendar"), join(lines)
 
@@ -77,6 +88,7 @@ async def plan_digests(services: Services) -> int:
             return 0
         recipients = await calendar.subscribers(session, None, time_zones=list(weeks))
         events = await calendar.in_regions(session, None, since=now, until=now + HORIZON)
+        shared = await community.labels(session, [event.id for event in events])
         texts: dict[tuple[str | None, str | None, frozenset[str]], tuple[str, str] | None] = {}
         deliveries: list[Delivery] = []
         for person in recipients:
@@ -84,7 +96,7 @@ async def plan_digests(services: Services) -> int:
             if key not in texts:
                 chosen = relevant(events, person.regions)
                 texts[key] = (
-                    digest_text(services.translator.get(person.language), chosen, person.time_zone)
+                    digest_text(services.translator.get(person.language), chosen, person.time_zone, shared)
                     if chosen
                     else None
                 )

@@ -33,7 +33,7 @@ def filename(event: Event) -> str:
     return f"event-{event.code}.ics"
 
 
-def _component(event: Event, language: str | None, link: str | None) -> VEvent:
+def _component(event: Event, language: str | None, link: str | None, note: str | None = None) -> VEvent:
     zone = zone_or_utc(event.time_zone)
     component = VEvent()
     component.add("uid", uid(event))
@@ -43,6 +43,8 @@ def _component(event: Event, language: str | None, link: str | None) -> VEvent:
     component.add("dtend", (event.ends_at or event.starts_at + DEFAULT_LENGTH).astimezone(zone))
     component.add("summary", event.title(language))
     description = event.description(language)
+    if note:  # the criteria, deadline and what happens after registering (R8); a community mark
+        description = f"{description}\n\n{note}".strip()
     if link:
         component.add("url", link)
         description = f"{description}\n\n{link}".strip()
@@ -82,24 +84,34 @@ def _finish(calendar: Calendar, events: Sequence[Event]) -> bytes:
     return bytes(calendar.to_ical())
 
 
-def event_file(event: Event, language: str | None, *, link: str | None) -> bytes:
+def event_file(event: Event, language: str | None, *, link: str | None, note: str | None = None) -> bytes:
     """One event for a person's calendar: METHOD:CANCEL when it is cancelled, else PUBLISH."""
     cancelled = event.status == EventStatus.CANCELLED
     calendar = _calendar("CANCEL" if cancelled else "PUBLISH")
-    calendar.add_component(_component(event, language, link))
+    calendar.add_component(_component(event, language, link, note))
     return _finish(calendar, [event])
 
 
 def region_feed(
-    events: Sequence[Event], language: str | None, *, name: str, link_of: dict[str, str] | None = None
+    events: Sequence[Event],
+    language: str | None,
+    *,
+    name: str,
+    link_of: dict[str, str] | None = None,
+    note_of: dict[str, str] | None = None,
 ) -> bytes:
-    """A region's feed (cancelled events included, marked so); `link_of` maps codes to public links."""
+    """A region's feed (cancelled events included, marked so); `link_of` maps codes to public links,
+    `note_of` to text added to the description (criteria, a community mark)."""
     calendar = _calendar("PUBLISH", name)
     for event in events:
-        calendar.add_component(_component(event, language, (link_of or {}).get(event.code)))
+        calendar.add_component(
+            _component(event, language, (link_of or {}).get(event.code), (note_of or {}).get(event.code))
+        )
     return _finish(calendar, list(events))
 
 
-def attachment(event: Event, language: str | None, *, link: str | None) -> tuple[str, bytes, str]:
+def attachment(
+    event: Event, language: str | None, *, link: str | None, note: str | None = None
+) -> tuple[str, bytes, str]:
     """(filename, content, mime) for an outbox delivery."""
-    return filename(event), event_file(event, language, link=link), MIME
+    return filename(event), event_file(event, language, link=link, note=note), MIME

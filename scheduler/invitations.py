@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.criteria import criteria_lines, deadline_line
 from bot.i18n import Translation, Translator
 from scheduler.calendar_texts import deep_link, join, kind_label
 from scheduler.clocks import ClockJob
@@ -87,6 +88,8 @@ def invitation_text(t: Translation, event: Event, time_zone: str | None, link: s
             t._("You are invited to register for {kind}: {title}, {when}.").format(
                 kind=kind_label(t, event.kind), title=title, when=t.datetime(event.starts_at, time_zone)
             ),
+            *criteria_lines(event, t),  # R8: the criteria reach people with the invitation
+            deadline_line(event, t, time_zone),
             t._("Register here: {link}").format(link=link),
         ]
     )

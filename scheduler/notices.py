@@ -24,7 +24,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translation, Translator
-from scheduler.channels import DEFAULT_ORDER, form
+from scheduler.channels import DEFAULT_ORDER, form, preferred
 from scheduler.outbox import Delivery, enqueue
 from storage.crypto.keyring import Keyring
 from storage.models import ChannelAddress, Person, StaffMember, StaffRole
@@ -54,10 +54,16 @@ class Recipient:
     time_zone: str | None
     addresses: tuple[Address, ...]
     channel_order: tuple[str, ...] = DEFAULT_ORDER
+    each: bool = False  # the person chose "both": a notice that needs one address goes to every usable one
 
     @classmethod
-    def of(cls, person: Person, addresses: Sequence[ChannelAddress]) -> Recipient:
-        return cls(person.id, person.language, person.time_zone, tuple(_address(a) for a in addresses))
+    def of(
+        cls, person: Person, addresses: Sequence[ChannelAddress], channel_choice: str | None = None
+    ) -> Recipient:
+        order, each = preferred(channel_choice)
+        return cls(
+            person.id, person.language, person.time_zone, tuple(_address(a) for a in addresses), order, each
+        )
 
 
 def _address(row: ChannelAddress) -> Address:
@@ -110,7 +116,7 @@ def route(
     order = [c for c in recipient.channel_order if channels is None or c in channels]
     usable = [a for a in recipient.addresses if a.usable and a.channel in order]
     usable.sort(key=lambda a: order.index(a.channel))
-    if reach is Reach.EACH:
+    if reach is Reach.EACH or recipient.each:
         return usable
     return usable[:1]
 
@@ -182,9 +188,13 @@ class Notices:
 
 
 async def recipients(session: AsyncSession, person_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Recipient]:
-    """The people of `person_ids` who can still be written to (erased people are left out)."""
+    """The people of `person_ids` who can still be written to (erased people are left out), each in
+    the channel order of their profile."""
+    living = await people.living(session, person_ids)
+    choices = await profiles.all_preferences(session, [person.id for person, _ in living])
     return {
-        person.id: Recipient.of(person, rows) for person, rows in await people.living(session, person_ids)
+        person.id: Recipient.of(person, rows, choices[person.id].channels if person.id in choices else None)
+        for person, rows in living
     }
 
 

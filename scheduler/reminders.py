@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.criteria import calendar_note
 from bot.i18n import Translation, Translator, zone_or_utc
 from scheduler import ics
 from scheduler.calendar_texts import OBSERVER, join, link_for, link_line
@@ -193,10 +194,11 @@ class _Texts:
 
     def attachment(self, language: str | None, kind: str | None) -> tuple[str, bytes, str]:
         # Keyed by what differs in the file: languages without their own title share the fallback's.
-        key = (self.event.title(language) + "\x00" + self.event.description(language), kind == OBSERVER)
+        key = (language or "", kind == OBSERVER)
         found = self.files.get(key)
         if found is None:
-            found = ics.attachment(self.event, language, link=link_for(self.event, kind))
+            note = calendar_note(self.event, self.translator.get(language), self.event.time_zone)
+            found = ics.attachment(self.event, language, link=link_for(self.event, kind), note=note)
             self.files[key] = found
         return found
 

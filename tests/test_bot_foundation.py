@@ -52,7 +52,9 @@ async def test_language_is_negotiated_from_telegram_then_saved(new_person: Perso
 
 async def test_unknown_text_and_stickers_get_help_not_silence(new_person: PersonFactory) -> None:
     pierre = new_person(first_name="Pierre", language_code="fr")
-    await pierre.send("bonjour ?")
+    await pierre.send("bonjour ?")  # plain text is a question the office may answer (see test_ask)
+    assert (await pierre.next_reply()).text == "Envoyer ceci au bureau ?"
+    await pierre.send("/bonjour")
     assert (await pierre.next_reply()).text.startswith("Je n’ai pas compris.")
     await pierre.send_sticker()
     assert (await pierre.next_reply()).text.startswith("Je ne lis que du texte ici.")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.domain.criteria import calendar_note
 from bot.handlers.events import find_person, person_translation
 from bot.i18n import Translation
 from bot.lifecycle import lifecycle
@@ -122,7 +123,8 @@ async def send_calendar_file(update: Update, context: Context) -> None:
         else (event.view_link if kind == OBSERVER else (event.participant_link or event.view_link))
     )
     language = t.language
-    content = ics.event_file(event, language, link=link)
+    zone = None if person is None else person.time_zone
+    content = ics.event_file(event, language, link=link, note=calendar_note(event, t, zone))
     await context.bot.send_document(
         _chat(update),
         InputFile(content, filename=ics.filename(event)),

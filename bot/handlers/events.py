@@ -13,10 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.domain import eligibility
+from bot.domain.criteria import criteria_lines
 from bot.domain.registration_texts import EVENT_KIND_LABELS, event_title
 from bot.i18n import Translation
 from bot.reference.countries import REGION_LABELS, Region
 from bot.services import LANGUAGE_KEY, Context, services, translation
+from scheduler import community
 from storage.models import Event, EventStatus, Person
 from storage.repositories import events as events_repo
 from storage.repositories import people, profiles
@@ -81,6 +83,8 @@ def describe(event: Event, t: Translation, time_zone: str | None, now: datetime)
         lines.append(t._("Registration is closed."))
     elif event.kind == "submission_deadline":
         lines.append(t._("Send a written submission with /submit."))
+    if window in (eligibility.Window.OPEN, eligibility.Window.NOT_YET):
+        lines += criteria_lines(event, t)  # R8: before anyone registers, not as a question
     return lines
 
 
@@ -91,6 +95,7 @@ async def events_command(update: Update, context: Context) -> None:
         person = await find_person(session, update, context)
         regions = set() if person is None else await profiles.subscriptions(session, person.id, "region")
         found = await events_repo.upcoming(session, now=now, regions=regions or None, limit=MAX_LISTED)
+        shared = await community.labels(session, [event.id for event in found])
     t = person_translation(update, context, person)
     zone = person.time_zone if person is not None else None
     if not found:
@@ -105,6 +110,8 @@ async def events_command(update: Update, context: Context) -> None:
     rows: list[list[InlineKeyboardButton]] = []
     for number, event in enumerate(found, start=1):
         lines = describe(event, t, zone, now)
+        if event.id in shared:  # an organisation's own event (R23)
+            lines.append(community.mark(t, shared[event.id]))
         blocks.append("\n".join([f"{number}. {lines[0]}", *lines[1:]]))
         if eligibility.registration_window(event, now) is eligibility.Window.OPEN:
             label = t._("Register for {number}").format(number=number)

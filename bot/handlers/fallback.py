@@ -1,10 +1,12 @@
-"""Anything no dialog claimed gets a short, translated pointer to /help, never silence."""
+"""Anything no dialog claimed: plain text is offered to the office (see `ask`), anything else gets a
+short, translated pointer to /help; never silence."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
+from bot.handlers import ask
 from bot.services import Context, translation
 
 
@@ -15,8 +17,11 @@ async def not_understood(update: Update, context: Context) -> None:
         return
     if message.text is None:
         await message.reply_text(t._("I can only read text here. Send /help to see what I can do."))
-    else:
+    elif message.text.startswith("/"):
         await message.reply_text(t._("I did not understand that. Send /help to see what I can do."))
+    else:
+        # Never dropped: plain text outside any dialog is a question the office may answer.
+        await ask.intake(update, context, message.text)
 
 
 async def nothing_to_cancel(update: Update, context: Context) -> None:

@@ -92,6 +92,10 @@ async def forget_confirmed(update: Update, context: Context) -> object:
             )
         if erasure.submissions:
             lines.append(t._("written submissions: {count}").format(count=erasure.submissions))
+        if erasure.questions:
+            lines.append(t._("questions to the office: {count}").format(count=erasure.questions))
+        if erasure.event_proposals:
+            lines.append(t._("events you proposed: {count}").format(count=erasure.event_proposals))
     lines.append(t._("your language choice and unfinished dialogs"))
     lines.append(t._("Nothing else of yours remains. Send /start to begin again."))
     await query.edit_message_text("\n".join(lines))

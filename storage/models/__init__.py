@@ -13,10 +13,18 @@ from storage.models.calendar import (
 from storage.models.contacts import Contact, InvitationState
 from storage.models.dialogs import DialogState
 from storage.models.events import Event, EventKind, EventStatus
+from storage.models.inbox import FaqEntry, Question, QuestionReply, QuestionStatus
 from storage.models.keys import KeyCanary
 from storage.models.outbox import Broadcast, BroadcastState, OutboxMessage, OutboxState, OutboxTemplate
 from storage.models.people import NEEDS_VERIFICATION, Channel, ChannelAddress, Consent, ConsentPurpose, Person
-from storage.models.profiles import BalanceData, EmailVerification, Subscription
+from storage.models.profiles import (
+    BalanceData,
+    ChannelPreference,
+    EmailVerification,
+    Preferences,
+    Subscription,
+)
+from storage.models.proposals import CommunityEvent, EventProposal, ProposalStatus
 from storage.models.registrations import (
     ReferenceCounter,
     Registration,
@@ -54,6 +62,8 @@ __all__ = [
     "CaseTriage",
     "Channel",
     "ChannelAddress",
+    "ChannelPreference",
+    "CommunityEvent",
     "Consent",
     "ConsentPurpose",
     "Contact",
@@ -62,8 +72,10 @@ __all__ = [
     "Event",
     "EventChange",
     "EventKind",
+    "EventProposal",
     "EventReminderSettings",
     "EventStatus",
+    "FaqEntry",
     "InvitationRecord",
     "InvitationState",
     "KeyCanary",
@@ -72,6 +84,11 @@ __all__ = [
     "OutboxState",
     "OutboxTemplate",
     "Person",
+    "Preferences",
+    "ProposalStatus",
+    "Question",
+    "QuestionReply",
+    "QuestionStatus",
     "RecoveryKey",
     "ReferenceCounter",
     "Registration",

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, UtcDateTime, uuid_pk
 
 PREFER_NOT_TO_SAY = "undisclosed"
+
+
+class ChannelPreference(StrEnum):
+    """How a person wants to be reached (R2); `scheduler.channels.preferred` turns it into an order."""
+
+    TELEGRAM_FIRST = "telegram_first"
+    EMAIL_FIRST = "email_first"
+    BOTH = "both"
 
 
 class BalanceData(Base):
@@ -59,3 +68,16 @@ class EmailVerification(Base):
     tries_left: Mapped[int] = mapped_column(Integer)
     sent_count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Preferences(Base):
+    """Languages a person speaks (ISO 639 codes, the six and others) and the order to reach them in (R2)."""
+
+    __tablename__ = "person_preferences"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    channels: Mapped[str | None] = mapped_column(String(16))  # a ChannelPreference value; None: default
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,11 +21,12 @@ from storage.models import (
     Consent,
     EmailVerification,
     Person,
+    Preferences,
     Subscription,
 )
 from storage.models.registrations import Registration
 from storage.models.submissions import Submission
-from storage.repositories import people, registrations, submissions
+from storage.repositories import inbox, people, proposals, registrations, submissions
 
 CODE_LIFETIME = timedelta(minutes=15)
 CODE_TRIES = 5
@@ -89,6 +91,44 @@ async def set_balance(
         session.add(row)
     setattr(row, field_name, value)
     row.updated_at = now
+
+
+# --- languages spoken and channel order (R2) ---
+
+
+async def preferences(session: AsyncSession, person_id: uuid.UUID) -> Preferences | None:
+    return await session.get(Preferences, person_id)
+
+
+async def all_preferences(
+    session: AsyncSession, person_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Preferences]:
+    if not person_ids:
+        return {}
+    rows = await session.scalars(select(Preferences).where(Preferences.person_id.in_(list(person_ids))))
+    return {row.person_id: row for row in rows}
+
+
+async def set_preferences(
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    *,
+    now: datetime,
+    languages: list[str] | None = None,
+    channels: str | None = None,
+) -> Preferences:
+    """Change what is given; leave the rest as it was."""
+    row = await session.get(Preferences, person_id)
+    if row is None:
+        row = Preferences(person_id=person_id, languages=[], channels=None, updated_at=now)
+        session.add(row)
+    if languages is not None:
+        row.languages = list(languages)
+    if channels is not None:
+        row.channels = channels
+    row.updated_at = now
+    await session.flush()
+    return row
 
 
 # --- subscriptions ---
@@ -310,9 +350,15 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
         else {name: getattr(balance_row, name) for name in BALANCE_FIELDS},
         "subscriptions": [{"kind": sub.kind, "value": sub.value} for sub in subs],
     }
+    prefs = await session.get(Preferences, person_id)
+    data["preferences"] = (
+        None if prefs is None else {"languages_spoken": prefs.languages, "channel_order": prefs.channels}
+    )
     # Other features' sections of the export are added here, one call each.
     data["registrations"] = await registrations.export_for_person(session, person_id)
     data["submissions"] = await submissions.export_for_person(session, person_id)
+    data["questions"] = await inbox.export_for_person(session, person_id)
+    data["event_proposals"] = await proposals.export_for_person(session, person_id)
     return data
 
 
@@ -327,6 +373,8 @@ class Erasure:
     subscriptions: int = 0
     registrations_anonymised: int = 0
     submissions: int = 0
+    questions: int = 0
+    event_proposals: int = 0
 
 
 async def _count(session: AsyncSession, model: Any, column: Any, person_id: uuid.UUID) -> int:
@@ -347,6 +395,8 @@ async def forget(session: AsyncSession, person_id: uuid.UUID) -> Erasure:
         subscriptions=await _count(session, Subscription, Subscription.person_id, person_id),
         registrations_anonymised=await _count(session, Registration, Registration.person_id, person_id),
         submissions=await _count(session, Submission, Submission.person_id, person_id),
+        questions=await inbox.count_for_person(session, person_id),
+        event_proposals=await proposals.count_for_person(session, person_id),
     )
     # Core deletes so the database's ON DELETE rules do the cascading, in one statement each.
     await session.execute(delete(Person).where(Person.id == person_id))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, Update
 
 from bot.handlers.onboarding.states import Step, button, chat_id, keyboard
+from bot.handlers.preferences import REACH_LABELS
 from bot.i18n import Translation
 from bot.reference import countries, stakeholders
+from bot.reference.languages import language_label
 from bot.services import Context, services
-from storage.models import Person
+from storage.models import ChannelPreference, Person
 from storage.repositories import profiles
 
 EDITABLE: tuple[Step, ...] = (
@@ -67,6 +69,7 @@ async def summary(context: Context, person: Person, t: Translation) -> str:
         email = await profiles.email_address(session, person.id)
         balance = await profiles.balance(session, person.id)
         regions = await profiles.subscriptions(session, person.id, "region")
+        prefs = await profiles.preferences(session, person.id)
     if email is None:
         lines.append(t._("Email: {value}").format(value=unset))
     elif email.verified_at is not None:
@@ -77,6 +80,11 @@ async def summary(context: Context, person: Person, t: Translation) -> str:
     lines.append(t._("Balance questions: answered") if answered else t._("Balance questions: not answered"))
     names = ", ".join(t._(countries.REGION_LABELS[countries.Region(value)]) for value in sorted(regions))
     lines.append(t._("Updates for: {value}").format(value=names or unset))
+    # Languages spoken and the channel order (R2) are changed with /languages and /reach.
+    spoken = ", ".join(language_label(code, t.language) for code in (prefs.languages if prefs else []))
+    lines.append(t._("Languages you speak: {languages}").format(languages=spoken or unset))
+    choice = prefs.channels if prefs and prefs.channels else ChannelPreference.TELEGRAM_FIRST.value
+    lines.append(t._("Reach me by: {value}").format(value=t._(REACH_LABELS[choice])))
     return "\n".join(lines)
 
 

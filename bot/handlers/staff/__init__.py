@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.handlers.staff import access, cases, events, review, stats, submissions
+from bot.handlers.staff import access, cases, events, inbox, proposals, review, stats, submissions
 from bot.handlers.staff.access import ALL_STAFF, StaffButton, StaffCommand, StaffUser
 from bot.i18n import N_
 from bot.services import Context, translation
@@ -35,11 +35,28 @@ HELP = StaffCommand("staff", ALL_STAFF, staff_help, N_("What the staff console o
 
 def all_commands() -> list[StaffCommand]:
     """Every staff command, for registration, /staff and the tests that try each as a stranger."""
-    return [HELP, *cases.COMMANDS, *review.COMMANDS, *events.COMMANDS, *submissions.COMMANDS, *stats.COMMANDS]
+    return [
+        HELP,
+        *cases.COMMANDS,
+        *review.COMMANDS,
+        *events.COMMANDS,
+        *submissions.COMMANDS,
+        *stats.COMMANDS,
+        *inbox.COMMANDS,
+        *proposals.COMMANDS,
+    ]
 
 
 def all_buttons() -> list[StaffButton]:
-    return [*cases.BUTTONS, *review.BUTTONS, *events.BUTTONS, *submissions.BUTTONS, *stats.BUTTONS]
+    return [
+        *cases.BUTTONS,
+        *review.BUTTONS,
+        *events.BUTTONS,
+        *submissions.BUTTONS,
+        *stats.BUTTONS,
+        *inbox.BUTTONS,
+        *proposals.BUTTONS,
+    ]
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,350 @@
+"""/inbox: questions people sent the office, for liaison staff and administrators.
+
+One question at a time: unanswered first, then by region, language and age (`/inbox africa`,
+`/inbox ar` narrow it). Staff reply in their own words or with a ready answer in the person's
+language, assign it to themselves, close it, or turn the answer into an FAQ entry. Every
+action is one call of `bot.application.inbox`, which a web console can call the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.application import inbox as asking
+from bot.handlers.staff.access import (
+    CASE_READERS,
+    Pending,
+    StaffButton,
+    StaffCommand,
+    StaffUser,
+    button,
+    expect_text,
+    unshort,
+)
+from bot.i18n import N_, Translation, language_name
+from bot.reference.countries import REGION_LABELS, Region
+from bot.services import Context, services, translation
+from bot.settings import LANGUAGES
+from scheduler.notices import Routed
+from storage.models import Channel, Question, QuestionStatus
+from storage.repositories import inbox
+from storage.repositories.inbox import InboxFilter
+
+log = logging.getLogger(__name__)
+
+ANY = "-"
+ANSWER_TIME = timedelta(minutes=15)
+MAX_FAQ_QUESTION = 300
+
+
+def _filter_of(args: list[str]) -> InboxFilter | None:
+    region = language = None
+    for arg in args:
+        word = arg.strip().lower()
+        if word in {r.value for r in Region}:
+            region = word
+        elif word in LANGUAGES:
+            language = word
+        else:
+            return None
+    return InboxFilter(region, language)
+
+
+def _filter_parts(chosen: InboxFilter) -> tuple[str, str]:
+    return chosen.region or ANY, chosen.language or ANY
+
+
+def _filter_from(parts: list[str]) -> InboxFilter:
+    region, language = [*parts, ANY, ANY][:2]
+    return InboxFilter(None if region == ANY else region, None if language == ANY else language)
+
+
+async def _send(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup, protect_content=True)
+
+
+async def _answer(update: Update, text: str | None = None) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+
+
+def _region(t: Translation, region: str | None) -> str:
+    if region is None:
+        return t._("no region")
+    try:
+        return t._(REGION_LABELS[Region(region)])
+    except ValueError:
+        return region
+
+
+def _describe(t: Translation, member: StaffUser, question: Question, replies: list[str]) -> str:
+    if question.assigned_to is None:
+        who = t._("nobody")
+    elif question.assigned_to == member.id:
+        who = t._("you")
+    else:
+        who = t._("another staff member")
+    status = {
+        QuestionStatus.OPEN.value: t._("waiting for an answer"),
+        QuestionStatus.ANSWERED.value: t._("answered"),
+        QuestionStatus.CLOSED.value: t._("closed"),
+    }[question.status]
+    lines = [
+        t._("Question {reference} · {region} · {language}").format(
+            reference=question.reference,
+            region=_region(t, question.region),
+            language=language_name(question.language),
+        ),
+        t._("Asked {when}. Status: {status}. Assigned to: {who}.").format(
+            when=t.datetime(question.created_at, None), status=status, who=who
+        ),
+        "",
+        question.body,
+    ]
+    lines += ["", *[t._("Answer sent: {text}").format(text=text) for text in replies]] if replies else []
+    return "\n".join(lines)
+
+
+async def show(update: Update, context: Context, member: StaffUser, chosen: InboxFilter, offset: int) -> None:
+    t = translation(update, context)
+    svc = services(context)
+    async with svc.db.session() as session:
+        waiting = await inbox.inbox_size(session, chosen)
+        found = await inbox.inbox(session, chosen, limit=offset + 1)
+        # Past the end of the list, Next starts again from the top.
+        question = found[offset] if len(found) > offset else (found[0] if found else None)
+        offset = offset if len(found) > offset else 0
+        replies = (
+            [] if question is None else (await inbox.replies(session, [question.id])).get(question.id, [])
+        )
+        texts = [reply.body for reply in replies]
+    if question is None:
+        await _send(update, context, t._("No questions wait for an answer."))
+        return
+    log.info("staff member %s opened question %s", member.id, question.id)
+    region, language = _filter_parts(chosen)
+    rows = [
+        [
+            button(t._("Reply"), "inb", "rep", question.id),
+            button(t._("Ready answers"), "inb", "can", question.id),
+        ],
+        [
+            button(t._("Assign to me"), "inb", "mine", question.id),
+            button(t._("Close"), "inb", "cls", question.id),
+        ],
+    ]
+    if texts:
+        rows.append([button(t._("Make the answer an FAQ entry"), "inb", "faq", question.id)])
+    rows.append([button(t._("Next"), "inb", "next", str(offset + 1), region, language)])
+    heading = t.ngettext(
+        "{count} question waits for an answer.", "{count} questions wait for an answer.", waiting
+    ).format(count=waiting)
+    await _send(
+        update, context, f"{heading}\n\n{_describe(t, member, question, texts)}", InlineKeyboardMarkup(rows)
+    )
+
+
+async def inbox_command(update: Update, context: Context, member: StaffUser, args: list[str]) -> None:
+    chosen = _filter_of(args)
+    if chosen is None:
+        t = translation(update, context)
+        await _send(
+            update,
+            context,
+            t._("Use /inbox, or narrow it with a region ({regions}) or a language ({languages}).").format(
+                regions=", ".join(r.value for r in Region), languages=", ".join(LANGUAGES)
+            ),
+        )
+        return
+    await show(update, context, member, chosen, 0)
+
+
+async def next_question(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    offset = int(parts[0]) if parts and parts[0].isdigit() else 0
+    await _answer(update)
+    await show(update, context, member, _filter_from(parts[1:]), offset)
+
+
+def _question_id(parts: list[str]) -> uuid.UUID | None:
+    return unshort(parts[0]) if parts else None
+
+
+async def ask_reply(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    t = translation(update, context)
+    question_id = _question_id(parts)
+    if question_id is None:
+        await _answer(update, t._("This button no longer works."))
+        return
+    svc = services(context)
+    expect_text(
+        context,
+        member,
+        Pending(
+            "inbox-reply", CASE_READERS, typed_reply, question_id, svc.clock() + ANSWER_TIME, asking.MAX_REPLY
+        ),
+    )
+    await _answer(update)
+    await _send(
+        update, context, t._("Write the answer; the person reads exactly what you write. Or /cancel.")
+    )
+
+
+def _delivery_note(t: Translation, routed: Routed | None) -> str:
+    """Which way the answer went, so staff know whether the person will see it soon."""
+    channels = () if routed is None else routed.channels
+    if Channel.EMAIL.value in channels and Channel.TELEGRAM.value not in channels:
+        return t._("Sent. The chat cannot reach this person, so the answer goes by email.")
+    if channels:
+        return t._("Sent. The person gets the answer in their chat.")
+    return t._("Kept in the person's thread, but they cannot be reached now.")
+
+
+async def typed_reply(
+    update: Update, context: Context, member: StaffUser, waiting: Pending, text: str
+) -> None:
+    t = translation(update, context)
+    svc = services(context)
+    try:
+        async with svc.db.session() as session:
+            routed = await asking.reply(
+                session, svc.notices, waiting.target, text, staff_id=member.id, now=svc.clock()
+            )
+    except asking.InboxRefused as refused:
+        await _send(update, context, _reason(t, refused.reason))
+        return
+    await _send(update, context, _delivery_note(t, routed))
+
+
+def _reason(t: Translation, reason: str) -> str:
+    return {
+        "gone": t._("This question is no longer there."),
+        "unanswered": t._("Reply first; then the answer can become an FAQ entry."),
+    }.get(reason, t._("This button no longer works."))
+
+
+async def choose_canned(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    t = translation(update, context)
+    question_id = _question_id(parts)
+    if question_id is None:
+        await _answer(update, t._("This button no longer works."))
+        return
+    lines = [t._("Which ready answer? The person reads it in the language they asked in.")]
+    rows = []
+    for number, (key, text) in enumerate(asking.CANNED.items(), start=1):
+        lines.append(f"{number}. {t._(text)}")
+        rows.append([button(str(number), "inb", "cand", question_id, key)])
+    await _answer(update)
+    await _send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def send_canned(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    t = translation(update, context)
+    question_id = _question_id(parts)
+    if question_id is None or len(parts) < 2:
+        await _answer(update, t._("This button no longer works."))
+        return
+    svc = services(context)
+    try:
+        async with svc.db.session() as session:
+            routed = await asking.canned(
+                session,
+                svc.notices,
+                svc.translator,
+                question_id,
+                parts[1],
+                staff_id=member.id,
+                now=svc.clock(),
+            )
+    except asking.InboxRefused as refused:
+        await _answer(update, _reason(t, refused.reason))
+        return
+    await _answer(update)
+    await _send(update, context, _delivery_note(t, routed))
+
+
+async def assign_to_me(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    t = translation(update, context)
+    question_id = _question_id(parts)
+    svc = services(context)
+    try:
+        if question_id is None:
+            raise asking.InboxRefused("unknown")
+        async with svc.db.session() as session:
+            await asking.assign(session, question_id, staff_id=member.id, now=svc.clock())
+    except asking.InboxRefused as refused:
+        await _answer(update, _reason(t, refused.reason))
+        return
+    await _answer(update, t._("Assigned to you."))
+
+
+async def close_question(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    t = translation(update, context)
+    question_id = _question_id(parts)
+    svc = services(context)
+    try:
+        if question_id is None:
+            raise asking.InboxRefused("unknown")
+        async with svc.db.session() as session:
+            await asking.close(session, question_id, staff_id=member.id, now=svc.clock())
+    except asking.InboxRefused as refused:
+        await _answer(update, _reason(t, refused.reason))
+        return
+    await _answer(update, t._("Closed."))
+
+
+async def ask_faq_wording(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    t = translation(update, context)
+    question_id = _question_id(parts)
+    if question_id is None:
+        await _answer(update, t._("This button no longer works."))
+        return
+    svc = services(context)
+    expect_text(
+        context,
+        member,
+        Pending(
+            "inbox-faq", CASE_READERS, typed_faq, question_id, svc.clock() + ANSWER_TIME, MAX_FAQ_QUESTION
+        ),
+    )
+    await _answer(update)
+    await _send(
+        update,
+        context,
+        t._(
+            "Write the question as the FAQ should show it, in the language it was asked in. "
+            "The person's own words stay private. Or /cancel."
+        ),
+    )
+
+
+async def typed_faq(update: Update, context: Context, member: StaffUser, waiting: Pending, text: str) -> None:
+    t = translation(update, context)
+    svc = services(context)
+    try:
+        async with svc.db.session() as session:
+            await asking.promote(session, waiting.target, text, staff_id=member.id, now=svc.clock())
+    except asking.InboxRefused as refused:
+        await _send(update, context, _reason(t, refused.reason))
+        return
+    await _send(update, context, t._("Added to the FAQ. People see it in /faq and before they ask."))
+
+
+COMMANDS = (
+    StaffCommand("inbox", CASE_READERS, inbox_command, N_("Answer questions people sent the office")),
+)
+BUTTONS = (
+    StaffButton("inb:next", CASE_READERS, next_question),
+    StaffButton("inb:rep", CASE_READERS, ask_reply),
+    StaffButton("inb:can", CASE_READERS, choose_canned),
+    StaffButton("inb:cand", CASE_READERS, send_canned),
+    StaffButton("inb:mine", CASE_READERS, assign_to_me),
+    StaffButton("inb:cls", CASE_READERS, close_question),
+    StaffButton("inb:faq", CASE_READERS, ask_faq_wording),
+)

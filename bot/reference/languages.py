@@ -1,0 +1,58 @@
+"""Languages people speak (R2), found by name through Babel's language names.
+
+A person may name a language in any of the six UN languages or in the language itself
+("Swahili", "suajili", "Kiswahili"); we keep its ISO 639 code and show its name in the reader's
+language.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+
+from bot.settings import LANGUAGES
+
+MAX_SPOKEN = 12
+
+
+def _key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).casefold().strip()
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, str]:
+    """Every language name Babel knows in the six languages, and each language's own name, to its code."""
+    found: dict[str, str] = {}
+    for ui in LANGUAGES:
+        for code, name in Locale.parse(ui).languages.items():
+            if "_" in code:  # regional variants ("en_GB") are the same language for us
+                continue
+            found.setdefault(_key(name), code)
+    for code in list(set(found.values())):
+        try:
+            own = Locale.parse(code).get_display_name(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if own:
+            found.setdefault(_key(own), code)
+    return found
+
+
+def find_language(name: str) -> str | None:
+    """The code of the language called `name` in any of the six languages or in itself, or None."""
+    key = _key(name)
+    if not key:
+        return None
+    if key in _by_name().values() and len(key) in (2, 3):
+        return key
+    return _by_name().get(key)
+
+
+def language_label(code: str, reader: str) -> str:
+    """`code`'s name in the reader's language (the code itself if Babel has no name for it)."""
+    try:
+        return Locale.parse(reader).languages.get(code) or code
+    except (UnknownLocaleError, ValueError):
+        return code
