@@ -191,7 +191,7 @@ class EmailSender:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def ready(self, message: Message) -> None:
+    async def ready(self, message: Message, deadline: float | None = None) -> float | None:
         return None
 
     def render(self, message: Message) -> RenderedBody:
