@@ -21,6 +21,7 @@ from typing import Any
 from bot.settings import Settings
 from scheduler.delivery import email_sender, telegram_bot, telegram_sender
 from scheduler.delivery_settings import DeliverySettings, delivery_settings
+from scheduler.metrics import DeliveryMetrics
 from scheduler.senders import Sender
 from scheduler.workers import OutboxWorkers
 from storage.crypto.keyring import DataKey, Keyring
@@ -80,6 +81,7 @@ async def running_workers(
     settings: Settings,
     delivery: DeliverySettings,
     name: str | None = None,
+    metrics: DeliveryMetrics | None = None,
 ) -> AsyncIterator[OutboxWorkers]:
     senders: list[Sender] = []
     if base_url is not None:
@@ -88,7 +90,9 @@ async def running_workers(
     email = email_sender(settings, delivery, db)
     if email is not None:
         senders.append(email)
-    workers = OutboxWorkers(db, senders, delivery, clock=lambda: datetime.now(UTC), name=name)
+    workers = OutboxWorkers(
+        db, senders, delivery, clock=lambda: datetime.now(UTC), name=name, metrics=metrics
+    )
     await workers.start()
     try:
         yield workers
