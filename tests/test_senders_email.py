@@ -145,7 +145,7 @@ async def test_smtp_4xx_retried_5xx_bounced_and_drops_reopened(
     recipients = [item.recipients[0] for item in sink.received]
     assert sorted(recipients) == ["a@example.org", "c@example.org", "d@example.org"]
     assert all(row.body is None for row in rows.values() if row.state == "sent")
-    assert await database.engine.dispose() is None
+    await database.engine.dispose()
 
 
 async def test_connection_lost_after_data_is_unknown_and_not_resent(
