@@ -175,7 +175,9 @@ async def test_connection_lost_after_data_is_unknown_and_not_resent(
         await asyncio.sleep(0.5)  # room for a wrong second copy to arrive
     rows = await rows_by_key(database)
     assert {row.state for row in rows.values()} == {"unknown"}
-    assert all(row.unknown_outcomes == 1 and row.last_error == "smtp_lost_after_data" for row in rows.values())
+    assert all(
+        row.unknown_outcomes == 1 and row.last_error == "smtp_lost_after_data" for row in rows.values()
+    )
     recipients = sorted(item.recipients[0] for item in sink.received)
     assert recipients == sorted(f"p{n}@example.org" for n in range(5))  # each once
     assert metrics.unknown.labels("email")._value.get() == 5
