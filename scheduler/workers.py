@@ -145,8 +145,17 @@ class Recorder:
             self._arrived.set()
         await self._idle.wait()
 
-    async def stop(self) -> None:
-        await self.drain()
+    async def stop(self, timeout: float | None = None) -> None:
+        """Write what is pending (waiting at most `timeout` when the database cannot take it), then end."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout)
+        except TimeoutError:
+            # Those rows keep their claims and are sent again after their lease: say how many.
+            LOGGER.error(
+                "stopping with %d outbox outcomes unwritten (%s); those rows will be sent again",
+                self.unrecorded,
+                self._health.reason or "database too slow",
+            )
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -458,7 +467,10 @@ class OutboxWorkers:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        await self.recorder.stop()
+        # Bounded: a database that cannot be written must not hold the shutdown forever.
+        await self.recorder.stop(
+            timeout=max(self.settings.stop_grace_seconds, self.settings.record_timeout_seconds)
+        )
         if untouched:
             with contextlib.suppress(Exception):
                 async with self.db.session() as session:
