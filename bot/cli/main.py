@@ -184,9 +184,7 @@ def keys_rotate(batch: Annotated[int, typer.Option(min=1, help="Rows per committ
 def staff_add(
     telegram_id: int,
     role: Annotated[str, typer.Option(help="administrator, liaison or task_team")] = "liaison",
-    name: Annotated[
-        str | None, typer.Option(help="How colleagues see them in the console (stored sealed)")
-    ] = None,
+    name: Annotated[str | None, typer.Option(help="How colleagues see them in the console (stored sealed)")] = None,
 ) -> None:
     """Give a Telegram account a staff role."""
     from bot.bootstrap import open_services
