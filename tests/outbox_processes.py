@@ -20,6 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 class WorkerProcess:
     process: subprocess.Popen[bytes]
     log: Path
+    waiting: bool = False  # a spare that waits for "go"
+    _imported: bool = False
+
+    async def expect(self, word: bytes) -> None:
+        if word == b"imported" and self._imported:
+            return
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), 60)
+        assert line.strip() == word, (line, self.log.read_text(errors="replace")[-2000:])
+        if word == b"imported":
+            self._imported = True
 
     def lines(self) -> list[str]:
         return self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
@@ -46,9 +57,23 @@ async def start_worker(
     url: str, sandbox: SandboxServer, keyring_json: str, tmp_path: Path, *options: str, name: str = "worker"
 ) -> WorkerProcess:
     """A worker process (`tests.worker_process`), returned once it says it is ready."""
+    worker = spare_worker(url, sandbox, keyring_json, tmp_path, *options, name=name, wait_for_go=False)
+    return await go(worker)
+
+
+def spare_worker(
+    url: str,
+    sandbox: SandboxServer,
+    keyring_json: str,
+    tmp_path: Path,
+    *options: str,
+    name: str = "worker",
+    wait_for_go: bool = True,
+) -> WorkerProcess:
+    """A worker process that imports everything and waits for `go` (a restart without import time)."""
     log = tmp_path / f"{name}-{os.urandom(3).hex()}.log"
     with log.open("wb") as stderr:
-        process = subprocess.Popen(  # noqa: ASYNC220 - starting a process does not block the loop
+        process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -60,16 +85,31 @@ async def start_worker(
                 "--data-dir",
                 str(tmp_path),
                 *options,
+                *(["--wait-for-go"] if wait_for_go else []),
             ],
             cwd=ROOT,
             env={**os.environ, "LIAISON_TEST_KEYRING": keyring_json},
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=stderr,
         )
-    assert process.stdout is not None
-    line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 60)
-    assert line.strip() == b"ready", (line, log.read_text(errors="replace")[-2000:])
-    return WorkerProcess(process, log)
+    return WorkerProcess(process, log, waiting=wait_for_go)
+
+
+async def imported(worker: WorkerProcess) -> WorkerProcess:
+    await worker.expect(b"imported")
+    return worker
+
+
+async def go(worker: WorkerProcess) -> WorkerProcess:
+    """Start a worker (a spare is told to go) and return once it says it is ready."""
+    if worker.waiting:
+        await imported(worker)
+        assert worker.process.stdin is not None
+        worker.process.stdin.write(b"go\n")
+        worker.process.stdin.flush()
+    await worker.expect(b"ready")
+    return worker
 
 
 def delivered(sandbox: SandboxServer, prefix: str) -> Counter[str]:

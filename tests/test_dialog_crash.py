@@ -169,7 +169,7 @@ async def test_a_crash_after_any_reply_resumes_at_that_step(
             replied = time.monotonic()
             assert expected in reply, (number, reply, amina.transcript())
             with contextlib.suppress(AssertionError):  # a step that changes no dialog row
-                await eventually(functools.partial(_changed, db, before), timeout=2.0)
+                await eventually(functools.partial(_changed, db, before), timeout=1.0)
             windows.append(time.monotonic() - replied)
             await asyncio.sleep(max(0.0, 0.1 - (time.monotonic() - replied)))
             bot.send_signal(signal.SIGKILL)

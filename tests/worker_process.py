@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -130,6 +131,10 @@ def cap_sqlite_growth(db: Database) -> None:
 
 
 async def _main(arguments: argparse.Namespace) -> None:
+    if arguments.wait_for_go:
+        # A spare, imported ahead: it starts when told, so a restart costs no import time.
+        print("imported", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     keyring = keyring_from_json(os.environ["LIAISON_TEST_KEYRING"])
     db = Database(arguments.database, keyring)
@@ -183,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--record-timeout", type=float, default=3.0)
     parser.add_argument("--http-port", type=int, default=0)
     parser.add_argument("--cap-sqlite-growth", action="store_true")
+    parser.add_argument("--wait-for-go", action="store_true")
     asyncio.run(_main(parser.parse_args(argv)))
 
 
