@@ -1,12 +1,18 @@
 """Onboarding throughput: N simulated people completing onboarding at once through the sandbox.
 
     python -m bench.dialogs [--people 1000] [--backend sqlite|postgres|both]
+    python -m bench.dialogs --durability-rounds 6 [--people 100] [--backend ...]
 
 For each backend: the real bot (application factory, persistence, database) polling the sandbox,
 every person running the whole onboarding path at once (15 updates each), then a bare echo bot
 built on the same python-telegram-bot stack against the same sandbox with the same number of
 people and updates. Prints updates/s, p50/p95 reply latency, peak RSS, and the ratio of the two
 rates (target ≥ 0.5). PostgreSQL uses LIAISON_TEST_POSTGRES_URL (a throwaway database is created).
+
+`--durability-rounds N` measures instead what committing each update's dialog state before the
+person's next update costs (bot/persistence.py `DurableDialogs`) against PTB's periodic flush
+alone: N rounds of each on the same database and sandbox with the same people count, the two
+kinds alternating (and which goes first alternating too), then the medians of each.
 """
 
 from __future__ import annotations
@@ -57,10 +63,17 @@ class Result:
     def rate(self) -> float:
         return self.updates / self.seconds
 
-    def line(self) -> str:
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies) * 1000
+
+    @property
+    def p95(self) -> float:
         ordered = sorted(self.latencies)
-        p50 = statistics.median(ordered) * 1000
-        p95 = ordered[int(len(ordered) * 0.95) - 1] * 1000
+        return ordered[int(len(ordered) * 0.95) - 1] * 1000
+
+    def line(self) -> str:
+        p50, p95 = self.p50, self.p95
         return (
             f"{self.label}: {self.updates} updates in {self.seconds:.1f} s = {self.rate:.0f} updates/s, "
             f"reply latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, peak RSS {self.peak_rss_mb:.0f} MB, "
@@ -225,6 +238,48 @@ async def bench(backend: str, people: int) -> None:
     print(f"ratio onboarding/echo ({backend}): {ratio:.2f} ({verdict} the target {TARGET_RATIO})")
 
 
+async def bench_durability(backend: str, people: int, rounds: int) -> None:
+    """Per-update dialog commits against the periodic flush alone: alternating rounds, medians."""
+    results: dict[bool, list[Result]] = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        url, drop = await database_for(backend, workdir)
+        keyring = Keyring([DataKey.generate("k1")], os.urandom(32))
+        db = Database(url, keyring, **({} if backend == "sqlite" else {"pool_size": 20, "max_overflow": 20}))
+        settings = Settings(_env_file=None, data_dir=workdir, database_url=url)  # type: ignore[call-arg]
+        services = Services(settings=settings, db=db, translator=Translator(), clock=lambda: _now())
+        await db.verify_keys(now=_now())
+        try:
+            async with SandboxServer() as sandbox:
+                for number in range(rounds):
+                    for durable in (False, True) if number % 2 == 0 else (True, False):
+                        app = build_application(
+                            services,
+                            base_url=sandbox.base_url,
+                            base_file_url=sandbox.base_file_url,
+                            durable_dialogs=durable,
+                        )
+                        label = f"{'per-update commit' if durable else 'periodic flush'} ({backend})"
+                        result = await run_people(sandbox, app, people, onboard, label)
+                        print(f"  round {number + 1}: {result.line()}")
+                        results[durable].append(result)
+        finally:
+            await db.dispose()
+            await drop()
+    for durable, found in results.items():
+        label = "after: per-update commit" if durable else "before: periodic flush only"
+        print(
+            f"{label} ({backend}), median of {len(found)} rounds: "
+            f"{statistics.median(r.rate for r in found):.0f} updates/s, "
+            f"p50 {statistics.median(r.p50 for r in found):.0f} ms, "
+            f"p95 {statistics.median(r.p95 for r in found):.0f} ms, "
+            f"people who did not finish: {sum(r.failed_people for r in found)}"
+        )
+    before = statistics.median(r.rate for r in results[False])
+    after = statistics.median(r.rate for r in results[True])
+    print(f"throughput after / before ({backend}): {after / before:.2f}")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -233,6 +288,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--durability-rounds", type=int, default=0)
     options = parser.parse_args()
     backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
     if options.backend == "both" and not os.environ.get("LIAISON_TEST_POSTGRES_URL"):
@@ -240,7 +296,10 @@ def main() -> None:
         print("LIAISON_TEST_POSTGRES_URL is not set: SQLite only")
     print(f"{options.people} people, {UPDATES_PER_PERSON} updates each, all at once")
     for backend in backends:
-        asyncio.run(bench(backend, options.people))
+        if options.durability_rounds:
+            asyncio.run(bench_durability(backend, options.people, options.durability_rounds))
+        else:
+            asyncio.run(bench(backend, options.people))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from bot.handlers import (
 from bot.handlers.help import command_menu
 from bot.i18n import Translator
 from bot.lifecycle import LIFECYCLE_KEY, Lifecycle, lifecycle
-from bot.persistence import DatabasePersistence
+from bot.persistence import DatabasePersistence, DurableDialogs
 from bot.services import SERVICES_KEY, Context, Services
 from bot.settings import LANGUAGES
 from bot.update_processor import PerPersonUpdateProcessor
@@ -130,6 +130,7 @@ def build_application(
     base_url: str | None = None,
     base_file_url: str | None = None,
     persistence_interval: float = 1.0,
+    durable_dialogs: bool = True,
     **builder_options: Any,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-start Application: services in `bot_data`, every feature's handlers installed."""
@@ -146,6 +147,10 @@ def build_application(
         .concurrent_updates(PerPersonUpdateProcessor(256))
         .persistence(DatabasePersistence(services.db, services.clock, update_interval=persistence_interval))
     )
+    if durable_dialogs:
+        # Each update's dialog state is committed before the person's next update (bot/persistence.py);
+        # `durable_dialogs=False` keeps only PTB's periodic flush (benchmarks compare the two).
+        builder = builder.application_class(DurableDialogs)
     for option, value in builder_options.items():
         builder = getattr(builder, option)(value)
     app = builder.build()

@@ -3,23 +3,32 @@
 Only dialog positions and per-person drafts (`user_data`) are kept here; what a person
 decided (consent, registrations, reports) is written by the handlers straight to their
 own tables before the bot answers.
+
+Dialog positions are committed at the end of every update, before the next update of that
+person is handled and without waiting for PTB's periodic flush (`DurableDialogs`): a crash
+right after a reply resumes at the step that reply asked. A dialog's next step is only known
+when its handler returns, after it answered (replies return message ids the dialogs use, so
+they cannot be held back), so the one window left is the commit itself, a few milliseconds
+after the last reply of an update.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete, select
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import DialogState
 
+LOGGER = logging.getLogger(__name__)
 USER_DATA = "user_data"
 CONVERSATION = "conversation"
 
@@ -73,29 +82,37 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         await asyncio.sleep(0)  # let the rest of this flush's changes arrive first
         while self._pending:
             batch, self._pending = self._pending, {}
-            indexes = {key: self._index(*key) for key in batch}
-            now = self._clock()
-            async with self._db.session() as session:
-                await session.execute(
-                    delete(DialogState).where(DialogState.owner_index.in_(list(indexes.values())))
+            try:
+                await self._write(batch)
+            except BaseException:
+                # Keep what failed for the next flush, unless a newer value arrived meanwhile.
+                self._pending = {**batch, **self._pending}
+                raise
+
+    async def _write(self, batch: dict[Key, str | None]) -> None:
+        indexes = {key: self._index(*key) for key in batch}
+        now = self._clock()
+        async with self._db.session() as session:
+            await session.execute(
+                delete(DialogState).where(DialogState.owner_index.in_(list(indexes.values())))
+            )
+            session.add_all(
+                DialogState(
+                    kind=kind,
+                    name=name,
+                    owner_index=indexes[(kind, name, owner)],
+                    owner=owner,
+                    payload=encoded,
+                    updated_at=now,
                 )
-                session.add_all(
-                    DialogState(
-                        kind=kind,
-                        name=name,
-                        owner_index=indexes[(kind, name, owner)],
-                        owner=owner,
-                        payload=encoded,
-                        updated_at=now,
-                    )
-                    for (kind, name, owner), encoded in batch.items()
-                    if encoded is not None
-                )
-            for key, encoded in batch.items():
-                if encoded is None:
-                    self._written.pop(key, None)
-                else:
-                    self._written[key] = encoded
+                for (kind, name, owner), encoded in batch.items()
+                if encoded is not None
+            )
+        for key, encoded in batch.items():
+            if encoded is None:
+                self._written.pop(key, None)
+            else:
+                self._written[key] = encoded
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
         found: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -181,4 +198,24 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             await self._writer
 
 
-__all__ = ["DatabasePersistence"]
+class DurableDialogs(Application):  # type: ignore[type-arg]
+    """An Application that commits each update's dialog state before it handles the next.
+
+    PTB hands conversation states and user_data to the persistence only on its periodic
+    flush (every second here); a crash in between lost answered steps. After each update
+    this writes what the update changed, in one transaction shared with whatever other
+    updates finished meanwhile (the persistence batches them).
+    """
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if self.persistence is None:
+            return
+        try:
+            await self.update_persistence()
+            await self.persistence.flush()
+        except Exception as error:  # the periodic flush tries again; the bot keeps answering
+            LOGGER.error("dialog state could not be written (%s)", type(error).__name__)
+
+
+__all__ = ["DatabasePersistence", "DurableDialogs"]

@@ -106,6 +106,10 @@ class DeliveryEngine:
         if self.workers is not None:
             self.workers.wake()
 
+    def recording_problem(self) -> str | None:
+        """Why outcomes cannot be recorded now, in words; None when they can."""
+        return None if self.workers is None else self.workers.health.reason
+
     def cancelled(self, broadcast_id: uuid.UUID) -> None:
         """A broadcast was cancelled in this process: skip its rows in flight at once."""
         if self.workers is not None:
@@ -123,6 +127,7 @@ class DeliveryEngine:
                 metrics=self.metrics,
                 clock=self.clock,
                 hooks=self.hooks,
+                recording_problem=self.recording_problem,
             )
             try:
                 await http.start(self.settings.http_host, self.settings.http_port)

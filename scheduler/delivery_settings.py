@@ -35,12 +35,23 @@ class DeliverySettings(BaseSettings):
     # for messages outside broadcasts; each broadcast has its own setting.
     retry_unknown: bool = True
     stop_grace_seconds: Annotated[float, Field(ge=0)] = 5.0
+    # A send starts only if the claim's lease has at least this long left (at most a quarter of
+    # the lease), so that it ends before another worker may take the row; longer than a send.
+    lease_margin_seconds: Annotated[float, Field(ge=0)] = 15.0
+    # Stop when blind: no new send while this many outcomes wait to be written ...
+    unrecorded_limit: Annotated[int, Field(ge=1)] = 64
+    # ... and a write of outcomes that takes longer than this counts as a failure.
+    record_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     http_enabled: bool = True
     progress_seconds: Annotated[float, Field(gt=0)] = 3.0
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.lease_seconds)
+
+    @property
+    def lease_margin(self) -> float:
+        return min(self.lease_margin_seconds, self.lease_seconds / 4)
 
     @property
     def retry_policy(self) -> RetryPolicy:

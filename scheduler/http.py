@@ -76,8 +76,11 @@ class DeliveryHttp:
         metrics: DeliveryMetrics,
         clock: Callable[[], datetime],
         hooks: LinkHooks,
+        recording_problem: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.db = db
+        # Why the outbox workers of this process cannot record outcomes (None when they can).
+        self.recording_problem = recording_problem
         self.translator = translator
         self.metrics = metrics
         self.clock = clock
@@ -117,6 +120,12 @@ class DeliveryHttp:
     # --- handlers ---
 
     async def healthz(self, request: web.Request) -> web.Response:
+        problem = self.recording_problem()
+        if problem is not None:
+            # Logged once by the workers when it began; not again per request.
+            return web.json_response(
+                {"status": "outbox outcomes cannot be recorded", "reason": problem}, status=503
+            )
         try:
             async with self.db.session() as session:
                 await session.execute(text("SELECT 1"))

@@ -36,6 +36,17 @@ class DeliveryMetrics:
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
             registry=self.registry,
         )
+        self.blind = Gauge(
+            "liaison_outbox_blind",
+            "1 while outbox outcomes cannot be recorded, labelled with the cause; workers are stopped",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.stale = Counter(
+            "liaison_outbox_stale_outcomes",
+            "Outcomes not written because the row's claim had been taken over (lease ran out)",
+            registry=self.registry,
+        )
         self.rows = Gauge(
             "liaison_outbox_rows",
             "Outbox rows by channel and state",

@@ -4,6 +4,10 @@ Each send reserves a slot: first its chat's next free moment (1 s apart for priv
 3 s for groups, pushed back by a 429's `retry_after`), then, once that moment has come, the
 next global slot (1/rate apart). A task waits only for its own slot, so a slow chat or a
 paused chat holds up nothing else.
+
+A 429 for a chat holds every send to that chat, including those already waiting for a slot:
+after its wait a task checks the chat's pause again. A task given a deadline (its claim's
+lease) never waits past it: it is told how long the chat is busy and hands its row back.
 """
 
 from __future__ import annotations
@@ -53,23 +57,34 @@ class ChatPacing:
         self._private = private_interval
         self._group = group_interval
         self._next: dict[int, float] = {}
+        self._paused: dict[int, float] = {}
         self._clock = clock
 
     def interval(self, chat_id: int) -> float:
         # Telegram's private chats have positive ids; groups, supergroups and channels negative.
         return self._private if chat_id > 0 else self._group
 
+    def free_at(self, chat_id: int) -> float:
+        """The first moment a send to this chat could go, without taking it."""
+        return max(self._next.get(chat_id, 0.0), self._paused.get(chat_id, 0.0), self._clock())
+
+    def paused_until(self, chat_id: int) -> float:
+        return self._paused.get(chat_id, 0.0)
+
     def reserve(self, chat_id: int) -> float:
         now = self._clock()
         if len(self._next) > _PRUNE_AT:
             self._next = {chat: moment for chat, moment in self._next.items() if moment > now}
-        slot = max(self._next.get(chat_id, 0.0), now)
+            self._paused = {chat: moment for chat, moment in self._paused.items() if moment > now}
+        slot = self.free_at(chat_id)
         self._next[chat_id] = slot + self.interval(chat_id)
         return slot
 
     def pause(self, chat_id: int, seconds: float) -> None:
-        """A 429 for this chat: nothing more to it until `seconds` from now."""
-        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + seconds)
+        """A 429 for this chat: nothing more to it until `seconds` from now, even if already reserved."""
+        until = self._clock() + seconds
+        self._paused[chat_id] = max(self._paused.get(chat_id, 0.0), until)
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), until)
 
 
 class TelegramLimiter:
@@ -82,9 +97,21 @@ class TelegramLimiter:
         self.pacing = pacing
         self._clock = clock
 
-    async def wait_turn(self, chat_id: int) -> None:
-        await self._until(self.pacing.reserve(chat_id))
-        await self._until(self.schedule.reserve())
+    async def wait_turn(self, chat_id: int, deadline: float | None = None) -> float | None:
+        """Wait for this chat's turn and a global slot: None when it has come.
+
+        With a `deadline` (monotonic), return instead the seconds until the chat is free
+        whenever that is past the deadline; nothing is reserved then.
+        """
+        while True:
+            free = self.pacing.free_at(chat_id)
+            if deadline is not None and free > deadline:
+                return free - self._clock()
+            await self._until(self.pacing.reserve(chat_id))
+            await self._until(self.schedule.reserve())
+            # A 429 for this chat that arrived while this task waited holds it too.
+            if self.pacing.paused_until(chat_id) <= self._clock():
+                return None
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         self.pacing.pause(chat_id, seconds)

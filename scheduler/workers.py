@@ -5,6 +5,13 @@ them have finished it claims more (one statement, `FOR UPDATE SKIP LOCKED` on Po
 Each row's outcome is written only after its send returned, by a recorder that commits
 whatever outcomes have arrived in one transaction (group commit), so a crash loses at most
 the outcomes of sends in flight, and those rows are sent again when their lease expires.
+
+Fencing: each claim carries the row's claim counter as a token, and an outcome is written
+only where the token still matches. A send starts only while the claim's lease has a margin
+left; a row whose chat is paused (a 429) past that point is handed back with `send_after`
+at the end of the pause instead of waiting out its lease. When outcomes cannot be written
+(`scheduler.recording_health`), lanes stop claiming and sends stop once a small bound of
+outcomes waits unwritten; both resume on their own when a write succeeds.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from typing import TypeVar
 from scheduler.delivery_settings import DeliverySettings
 from scheduler.metrics import DeliveryMetrics
 from scheduler.outbox import OutboxState, Outcome, OutcomeKind, decode_attachment, next_transition
+from scheduler.recording_health import RecordingHealth
 from scheduler.senders import Message, Sender
 from storage.db import Database
 from storage.repositories import outbox as repository
@@ -53,16 +61,29 @@ class Job:
     row: ClaimedRow
     message: Message | None  # None: the address is gone or unreachable
     retry_unknown: bool
+    deadline: float = float("inf")  # time.monotonic() after which no send may start (lease - margin)
     attempted: bool = field(default=False)
 
 
 class Recorder:
     """Writes outcomes in batches: each flush commits every outcome that arrived meanwhile."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        health: RecordingHealth,
+        metrics: DeliveryMetrics,
+        *,
+        timeout: float = 10.0,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._health = health
+        self._metrics = metrics
+        self._timeout = timeout
         self._pending: list[RowUpdate] = []
+        self._writing = 0
         self._arrived = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -71,6 +92,11 @@ class Recorder:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-recorder")
+
+    @property
+    def unrecorded(self) -> int:
+        """Outcomes handed over and not yet committed."""
+        return len(self._pending) + self._writing
 
     def put(self, update: RowUpdate) -> None:
         self._pending.append(update)
@@ -84,17 +110,34 @@ class Recorder:
             await self._flush()
 
     async def _flush(self) -> None:
+        backoff = 0.2
         while self._pending:
             batch, self._pending = self._pending, []
+            self._writing = len(batch)
             try:
-                async with self._db.session() as session:
-                    await repository.record(session, batch, now=self._clock())
-                self.flushes += 1
-            except Exception as error:  # keep the outcomes and try again
-                LOGGER.warning("recording outbox outcomes failed (%s); retrying", type(error).__name__)
+                stale = await asyncio.wait_for(self._write(batch), self._timeout)
+            except Exception as error:  # keep the outcomes, stop the lanes, try again
+                self._health.failed(error)
                 self._pending = batch + self._pending
-                await asyncio.sleep(0.5)
+                self._writing = 0
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self._writing = 0
+            self.flushes += 1
+            backoff = 0.2
+            if stale:
+                self._metrics.stale.inc(stale)
+            if not self._pending:
+                self._health.recovered()
         self._idle.set()
+
+    async def _write(self, batch: list[RowUpdate]) -> int:
+        async with self._db.session() as session:
+            stale = await repository.record(session, batch, now=self._clock())
+        if stale:
+            LOGGER.info("%d outbox outcomes were not written: their claims had been taken over", stale)
+        return stale
 
     async def drain(self) -> None:
         """Wait until every outcome put so far is committed."""
@@ -102,8 +145,17 @@ class Recorder:
             self._arrived.set()
         await self._idle.wait()
 
-    async def stop(self) -> None:
-        await self.drain()
+    async def stop(self, timeout: float | None = None) -> None:
+        """Write what is pending (waiting at most `timeout` when the database cannot take it), then end."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout)
+        except TimeoutError:
+            # Those rows keep their claims and are sent again after their lease: say how many.
+            LOGGER.error(
+                "stopping with %d outbox outcomes unwritten (%s); those rows will be sent again",
+                self.unrecorded,
+                self._health.reason or "database too slow",
+            )
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -131,8 +183,14 @@ class Lane:
 
     async def run(self) -> None:
         settings = self.workers.settings
+        health = self.workers.health
         more_due = True
         while not self._stopping:
+            if health.blind and self.workers.recorder.unrecorded:
+                # Outcomes wait to be written: claim nothing until the recorder succeeds.
+                await _first(self._wake, None, 1.0)
+                self._wake.clear()
+                continue
             free = self.sender.concurrency - len(self.jobs)
             threshold = max(1, self.sender.concurrency // 2)
             if more_due and free >= threshold:
@@ -140,9 +198,15 @@ class Lane:
                 try:
                     jobs = await self._claim(wanted)
                 except Exception as error:  # a database hiccup must not end the lane
-                    LOGGER.warning("claiming %s outbox rows failed (%s)", self.channel, type(error).__name__)
+                    health.failed(error)
                     jobs, more_due = [], False
+                    # Blind with nothing to write: a claim every few seconds is the probe.
+                    await _first(self._wake, None, max(settings.poll_seconds, 2.0))
+                    self._wake.clear()
+                    continue
                 else:
+                    if not self.workers.recorder.unrecorded:
+                        health.recovered()
                     more_due = len(jobs) == wanted
                 for job in jobs:
                     task = asyncio.create_task(self._attempt(job))
@@ -165,6 +229,8 @@ class Lane:
     async def _claim(self, limit: int) -> list[Job]:
         workers = self.workers
         keyring = workers.db.keyring
+        # Measured before the claim is made, so the deadline is never later than the lease.
+        deadline = time.monotonic() + workers.settings.lease_seconds - workers.settings.lease_margin
         async with workers.db.session() as session:
             rows = await repository.claim(
                 session,
@@ -189,20 +255,20 @@ class Lane:
             broadcasts = {row.broadcast_id for row in rows if row.broadcast_id} - set(self._retry_unknown)
             for broadcast_id, retry in (await repository.retry_unknown_of(session, broadcasts)).items():
                 _remember(self._retry_unknown, broadcast_id, retry)
-        return [self._job(row, addresses.get(row.address_id)) for row in rows]
+        return [self._job(row, addresses.get(row.address_id), deadline) for row in rows]
 
-    def _job(self, row: ClaimedRow, address: AddressInfo | None) -> Job:
+    def _job(self, row: ClaimedRow, address: AddressInfo | None, deadline: float) -> Job:
         keyring = self.workers.db.keyring
         retry_unknown = self.workers.settings.retry_unknown
         if row.broadcast_id is not None:
             retry_unknown = self._retry_unknown.get(row.broadcast_id, False)
         if address is None or not address.reachable:
-            return Job(row, None, retry_unknown)
+            return Job(row, None, retry_unknown, deadline)
         language: str | None = None
         if row.template_id is not None:
             template = self._templates.get(row.template_id)
             if template is None:
-                return Job(row, None, retry_unknown)
+                return Job(row, None, retry_unknown, deadline)
             body, subject, html, language = template.body, template.subject, template.html, template.language
         else:
             body = repository.open_field(keyring, row.id, "body", row.body) or ""
@@ -221,15 +287,21 @@ class Lane:
             language=language,
             render_key=row.template_id,
         )
-        return Job(row, message, retry_unknown)
+        return Job(row, message, retry_unknown, deadline)
 
-    async def _outcome(self, job: Job) -> Outcome:
+    async def _outcome(self, job: Job) -> Outcome | None:
+        """The outcome of one attempt; None when the lease ran out first (nothing sent, nothing written)."""
         if job.message is None:
             return Outcome(OutcomeKind.PERMANENT, "unreachable")
         try:
-            await self.sender.ready(job.message)
+            busy_for = await self.sender.ready(job.message, job.deadline)
+            if busy_for is not None:
+                # The chat's turn comes after the lease: hand the row back for then.
+                return Outcome(OutcomeKind.RATE_LIMITED, "chat_paused", busy_for)
             if job.row.broadcast_id in self.workers.cancelled:
                 return Outcome(OutcomeKind.CANCELLED)
+            if not await self.workers.may_send(job.deadline) or time.monotonic() >= job.deadline:
+                return None
             job.attempted = True
             started = time.perf_counter()
             outcome = await self.sender.send(job.message)
@@ -244,6 +316,11 @@ class Lane:
     async def _attempt(self, job: Job) -> None:
         workers = self.workers
         outcome = await self._outcome(job)
+        if outcome is None:
+            # Its lease ran out while it waited: another claim will send it; writing anything
+            # now could undo that claim's outcome (the token fence would refuse it anyway).
+            workers.expired += 1
+            return
         transition = next_transition(
             outcome,
             attempts=job.row.attempts,
@@ -262,6 +339,7 @@ class Lane:
                 unknown=transition.unknown,
                 error=transition.error,
                 unreachable=transition.unreachable,
+                claim=job.row.claims,
             )
         )
 
@@ -319,7 +397,11 @@ class OutboxWorkers:
         self.metrics = metrics or DeliveryMetrics()
         self.name = name or worker_name()
         self.policy = settings.retry_policy
-        self.recorder = Recorder(db, clock)
+        self.health = RecordingHealth(self.metrics)
+        self.recorder = Recorder(
+            db, clock, self.health, self.metrics, timeout=settings.record_timeout_seconds
+        )
+        self.expired = 0  # claims whose lease ran out before their send could start
         self.lanes = [Lane(self, sender) for sender in senders]
         self._tasks: list[asyncio.Task[None]] = []
         self.cancelled: set[uuid.UUID] = set()  # broadcasts cancelled while their rows were in flight
@@ -327,6 +409,17 @@ class OutboxWorkers:
     def wake(self) -> None:
         for lane in self.lanes:
             lane.wake()
+
+    def sendable(self) -> bool:
+        return not self.health.blind and self.recorder.unrecorded < self.settings.unrecorded_limit
+
+    async def may_send(self, deadline: float) -> bool:
+        """Wait until outcomes can be written again (or the deadline passes): whether a send may start."""
+        while not self.sendable():
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
     def count(self, channel: str, outcome: Outcome, state: OutboxState) -> None:
         reason = outcome.error or outcome.kind.value
@@ -363,7 +456,8 @@ class OutboxWorkers:
                 async with self.db.session() as session:
                     self.cancelled = await repository.cancelled_among(session, in_flight)
             except Exception as error:  # a database hiccup: try again at the next tick
-                LOGGER.warning("checking for cancelled broadcasts failed (%s)", type(error).__name__)
+                # The recorder and the claims report an outage once; this is per tick.
+                LOGGER.debug("checking for cancelled broadcasts failed (%s)", type(error).__name__)
 
     async def stop(self) -> None:
         untouched: list[uuid.UUID] = []
@@ -373,7 +467,10 @@ class OutboxWorkers:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        await self.recorder.stop()
+        # Bounded: a database that cannot be written must not hold the shutdown forever.
+        await self.recorder.stop(
+            timeout=max(self.settings.stop_grace_seconds, self.settings.record_timeout_seconds)
+        )
         if untouched:
             with contextlib.suppress(Exception):
                 async with self.db.session() as session:

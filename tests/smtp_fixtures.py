@@ -35,6 +35,9 @@ class SmtpSink:
     received: list[ReceivedMail] = field(default_factory=list)
     fail_next: list[str] = field(default_factory=list)
     drop_next: int = 0
+    # Keep the next message(s), then drop the connection before answering: the sender cannot
+    # know the message arrived (the outcome is unknown).
+    drop_after_accept: int = 0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -52,6 +55,11 @@ class SmtpSink:
         self.received.append(
             ReceivedMail(str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos], parsed)
         )
+        if self.drop_after_accept > 0:
+            self.drop_after_accept -= 1
+            assert server.transport is not None
+            server.transport.close()
+            return "421 closing"
         return "250 OK"
 
     async def wait_for(self, count: int, timeout: float = 5.0) -> list[ReceivedMail]:

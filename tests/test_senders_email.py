@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from scheduler.metrics import DeliveryMetrics
 from scheduler.outbox import Delivery, enqueue
 from scheduler.senders.email import render_body
 from storage.db import Database
-from storage.models import Channel, ChannelAddress, OutboxMessage, Person
+from storage.models import Broadcast, Channel, ChannelAddress, OutboxMessage, Person
 from storage.repositories import people
 from tests.smtp_fixtures import SmtpServer
 from tests.test_senders_telegram import all_final, eventually, rows_by_key
@@ -136,12 +138,49 @@ async def test_smtp_4xx_retried_5xx_bounced_and_drops_reopened(
     assert rows["five"].state == "failed" and rows["five"].last_error == "bounced"
     assert bounced is not None and bounced.unreachable_reason == "bounced"
     assert reasons.count("bounced") == 1
-    # The dropped connection was reopened and the same message sent on it, in the same attempt.
-    assert rows["drop"].state == "sent" and rows["drop"].attempts == 1
+    # Dropped during DATA: the outcome is unknown. Outside broadcasts unknowns are retried (by
+    # default), later and counted, not at once on a new connection within the same attempt.
+    assert rows["drop"].state == "sent" and rows["drop"].attempts == 2
+    assert rows["drop"].unknown_outcomes == 1
     recipients = [item.recipients[0] for item in sink.received]
     assert sorted(recipients) == ["a@example.org", "c@example.org", "d@example.org"]
     assert all(row.body is None for row in rows.values() if row.state == "sent")
-    assert await database.engine.dispose() is None
+    await database.engine.dispose()
+
+
+async def test_connection_lost_after_data_is_unknown_and_not_resent(
+    database: Database, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    """The server kept the message but the connection dropped before its answer: no second copy."""
+    ids = await add_recipients(database, [f"p{n}@example.org" for n in range(5)], channel=Channel.EMAIL)
+    now = datetime.now(UTC)
+    broadcast_id = uuid.uuid4()
+    sink = smtp_server.sink
+    sink.drop_after_accept = 5
+    metrics = DeliveryMetrics()
+    async with database.session() as session:
+        # A broadcast leaves unknowns alone unless it says otherwise (the default).
+        session.add(Broadcast(id=broadcast_id, created_at=now, state="sending", audience="{}", total=5))
+        await session.flush()
+        await enqueue(
+            session,
+            [Delivery(f"lost:{n}", ids[n], f"Body {n}", broadcast_id=broadcast_id) for n in range(5)],
+            now=now,
+        )
+    settings = app_settings(tmp_path, smtp=smtp_server)
+    async with running_workers(
+        database, settings=settings, delivery=fast_settings(email_connections=2), metrics=metrics
+    ):
+        await eventually(lambda: all_final(database))
+        await asyncio.sleep(0.5)  # room for a wrong second copy to arrive
+    rows = await rows_by_key(database)
+    assert {row.state for row in rows.values()} == {"unknown"}
+    assert all(
+        row.unknown_outcomes == 1 and row.last_error == "smtp_lost_after_data" for row in rows.values()
+    )
+    recipients = sorted(item.recipients[0] for item in sink.received)
+    assert recipients == sorted(f"p{n}@example.org" for n in range(5))  # each once
+    assert metrics.unknown.labels("email")._value.get() == 5
 
 
 def test_rendering_is_done_once_per_template() -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,9 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
+from bot.i18n import Translator
 from bot.settings import Settings
 from scheduler.delivery import email_sender, telegram_bot, telegram_sender
 from scheduler.delivery_settings import DeliverySettings, delivery_settings
+from scheduler.http import DeliveryHttp, LinkHooks
+from scheduler.metrics import DeliveryMetrics
 from scheduler.senders import Sender
 from scheduler.workers import OutboxWorkers
 from storage.crypto.keyring import DataKey, Keyring
@@ -80,6 +87,7 @@ async def running_workers(
     settings: Settings,
     delivery: DeliverySettings,
     name: str | None = None,
+    metrics: DeliveryMetrics | None = None,
 ) -> AsyncIterator[OutboxWorkers]:
     senders: list[Sender] = []
     if base_url is not None:
@@ -88,7 +96,9 @@ async def running_workers(
     email = email_sender(settings, delivery, db)
     if email is not None:
         senders.append(email)
-    workers = OutboxWorkers(db, senders, delivery, clock=lambda: datetime.now(UTC), name=name)
+    workers = OutboxWorkers(
+        db, senders, delivery, clock=lambda: datetime.now(UTC), name=name, metrics=metrics
+    )
     await workers.start()
     try:
         yield workers
@@ -109,22 +119,58 @@ def shareable_keyring() -> tuple[Keyring, str]:
     )
 
 
+def cap_sqlite_growth(db: Database) -> None:
+    """Every connection of `db` may not grow the file past its size when it opens (disk full, tests)."""
+
+    def cap(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA max_page_count=1")  # SQLite keeps at least the current size
+        cursor.close()
+
+    event.listen(db.engine.sync_engine, "connect", cap)
+
+
 async def _main(arguments: argparse.Namespace) -> None:
+    if arguments.wait_for_go:
+        # A spare, imported ahead: it starts when told, so a restart costs no import time.
+        print("imported", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     keyring = keyring_from_json(os.environ["LIAISON_TEST_KEYRING"])
     db = Database(arguments.database, keyring)
+    if arguments.cap_sqlite_growth:
+        cap_sqlite_growth(db)
     settings = Settings(_env_file=None, data_dir=Path(arguments.data_dir), telegram_rate=arguments.rate)  # type: ignore[call-arg]
     delivery = fast_settings(
         lease_seconds=arguments.lease,
         telegram_concurrency=arguments.concurrency,
         batch_size=arguments.batch,
         telegram_unlimited=arguments.unlimited,
+        private_chat_interval=arguments.private_interval,
+        record_timeout_seconds=arguments.record_timeout,
     )
+    metrics = DeliveryMetrics()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    async with running_workers(db, base_url=arguments.base_url, settings=settings, delivery=delivery):
+    async with running_workers(
+        db, base_url=arguments.base_url, settings=settings, delivery=delivery, metrics=metrics
+    ) as workers:
+        http = None
+        if arguments.http_port:
+            http = DeliveryHttp(
+                db=db,
+                translator=Translator(),
+                metrics=metrics,
+                clock=lambda: datetime.now(UTC),
+                hooks=LinkHooks(),
+                recording_problem=lambda: workers.health.reason,
+            )
+            await http.start("127.0.0.1", arguments.http_port)
         print("ready", flush=True)
         await stop.wait()
+        if http is not None:
+            await http.stop()
     await db.dispose()
 
 
@@ -138,6 +184,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--unlimited", action="store_true")
+    parser.add_argument("--private-interval", type=float, default=0.0)
+    parser.add_argument("--record-timeout", type=float, default=3.0)
+    parser.add_argument("--http-port", type=int, default=0)
+    parser.add_argument("--cap-sqlite-growth", action="store_true")
+    parser.add_argument("--wait-for-go", action="store_true")
     asyncio.run(_main(parser.parse_args(argv)))
 
 

@@ -32,8 +32,12 @@ class Sender(Protocol):
 
     async def start(self) -> None: ...
 
-    async def ready(self, message: Message) -> None:
-        """Wait for this message's turn (rate limits); nothing has been sent when it returns."""
+    async def ready(self, message: Message, deadline: float | None = None) -> float | None:
+        """Wait for this message's turn (rate limits); nothing has been sent when it returns.
+
+        None: send now. A number: the turn comes only that many seconds from now, past the
+        `deadline` (a `time.monotonic()` moment, the end of the row's lease); hand the row back.
+        """
 
     async def send(self, message: Message) -> Outcome: ...
 

@@ -4,8 +4,12 @@ Building a stdlib `EmailMessage` is slow (about half a millisecond), so the part
 the same for every recipient of a template (From, Subject, MIME structure, text and HTML)
 are rendered to bytes once; each recipient gets only To, Date, Message-ID and the one-click
 List-Unsubscribe headers prepended. aiosmtplib does not pipeline, so the pool's connections
-are the concurrency. A dropped connection is reopened and the same message sent again on it;
-4xx replies are retried later with backoff; 5xx replies mark the address bounced.
+are the concurrency. A connection found dropped before the message was handed over (an
+idle connection the server closed, a drop during MAIL or RCPT) is reopened and the same
+message sent on it. A drop or timeout once DATA began is `unknown`: the server may have
+taken the message, so it is treated like a Telegram read timeout (counted; sent again only
+where unknowns are retried, and then later, with backoff). 4xx replies are retried later
+with backoff; 5xx replies mark the address bounced.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ from email.utils import format_datetime, parseaddr
 import aiosmtplib
 from aiosmtplib import (
     SMTPException,
-    SMTPRecipientsRefused,
+    SMTPRecipientRefused,
     SMTPResponseException,
     SMTPServerDisconnected,
+    SMTPTimeoutError,
 )
 
 from bot.settings import Settings, SmtpSecurity
@@ -191,7 +196,7 @@ class EmailSender:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def ready(self, message: Message) -> None:
+    async def ready(self, message: Message, deadline: float | None = None) -> float | None:
         return None
 
     def render(self, message: Message) -> RenderedBody:
@@ -229,17 +234,22 @@ class EmailSender:
         data = self.message_bytes(message)
         for attempt in (1, 2):
             connection = await self.pool.acquire()
+            data_began = False
             try:
                 if not connection.is_connected:
                     await connection.connect()
-                await connection.sendmail(self._envelope_from, [message.address], data)
-            except SMTPRecipientsRefused as refused:
-                code = refused.recipients[0].code if refused.recipients else 550
-                return _by_code(code)
-            except SMTPServerDisconnected:
+                await self._envelope(connection, message.address)
+                data_began = True
+                await connection.data(data)
+            except SMTPRecipientRefused as refused:
+                return _by_code(refused.code)
+            except (SMTPServerDisconnected, SMTPTimeoutError) as error:
                 connection.close()
-                if attempt == 1:
-                    continue  # reopen and send the same message again
+                if data_began:
+                    # The message may have been taken: as unknown as a Telegram read timeout.
+                    return Outcome(OutcomeKind.UNKNOWN, "smtp_lost_after_data")
+                if attempt == 1 and isinstance(error, SMTPServerDisconnected):
+                    continue  # nothing was handed over: reopen and send the same message
                 return Outcome(OutcomeKind.TRANSIENT, "smtp_disconnected")
             except SMTPResponseException as refusal:
                 if refusal.code == 421 or not connection.is_connected:
@@ -247,6 +257,8 @@ class EmailSender:
                 return _by_code(refusal.code)
             except (SMTPException, OSError) as error:
                 connection.close()
+                if data_began and isinstance(error, ConnectionError):
+                    return Outcome(OutcomeKind.UNKNOWN, "smtp_lost_after_data")
                 if attempt == 1 and isinstance(error, ConnectionError):
                     continue
                 return Outcome(OutcomeKind.TRANSIENT, "smtp_" + type(error).__name__[:40].lower())
@@ -254,6 +266,19 @@ class EmailSender:
                 await self.pool.release(connection)
             return Outcome(OutcomeKind.SENT)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _envelope(self, connection: aiosmtplib.SMTP, recipient: str) -> None:
+        """MAIL and RCPT: nothing of the message has left when this returns or fails."""
+        try:
+            await connection.mail(self._envelope_from)
+            await connection.rcpt(recipient)
+        except SMTPResponseException as refusal:
+            if connection.is_connected and refusal.code != 421:
+                try:
+                    await connection.rset()  # clear the half-made envelope for the next message
+                except (SMTPException, OSError):
+                    connection.close()
+            raise
 
 
 def _by_code(code: int) -> Outcome:

@@ -74,9 +74,10 @@ class TelegramSender:
         if self._own_bot:
             await self.bot.shutdown()
 
-    async def ready(self, message: Message) -> None:
+    async def ready(self, message: Message, deadline: float | None = None) -> float | None:
         if message.address.lstrip("-").isdigit():
-            await self.limiter.wait_turn(int(message.address))
+            return await self.limiter.wait_turn(int(message.address), deadline)
+        return None
 
     async def send(self, message: Message) -> Outcome:
         try:

@@ -2,9 +2,11 @@
 
 Claims take due rows in one statement: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several
 worker processes never take the same row; on SQLite the statement runs under the single
-writer lock. A claim carries a lease; a worker that dies leaves its claims to expire, and
-the next claim takes them again. Progress is written per row after the channel confirmed
-(or refused) the send, never when a batch is fetched.
+writer lock. A claim carries a lease and a fencing token (the row's `claims` counter, raised
+by every claim); a worker that dies leaves its claims to expire, and the next claim takes
+them again, before newer queued rows. Progress is written per row after the channel
+confirmed (or refused) the send, never when a batch is fetched, and only where the token
+still matches: a worker whose claim was taken over cannot overwrite the new claim's outcome.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -160,6 +162,8 @@ class ClaimedRow:
     attachment: Envelope | None
     protect_content: bool
     attempts: int
+    claims: int = 0  # the fencing token of this claim
+    lease_until: datetime | None = None
 
 
 def _due(channel: str, now: datetime) -> Any:
@@ -175,15 +179,30 @@ def _due(channel: str, now: datetime) -> Any:
 async def claim(
     session: AsyncSession, *, channel: str, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[ClaimedRow]:
-    """Take up to `limit` due rows of `channel` for `worker` until `now + lease`."""
-    due = select(OUTBOX.c.id).where(_due(channel, now)).order_by(OUTBOX.c.send_after).limit(limit)
+    """Take up to `limit` due rows of `channel` for `worker` until `now + lease`.
+
+    Rows whose earlier claim expired come first (their recipients have waited longest, and
+    their message may have been in flight when a worker died), then queued rows by `send_after`.
+    """
+    expired_first = case((OUTBOX.c.state == OutboxState.CLAIMED.value, 0), else_=1)
+    due = (
+        select(OUTBOX.c.id)
+        .where(_due(channel, now))
+        .order_by(expired_first, OUTBOX.c.send_after)
+        .limit(limit)
+    )
     if _dialect(session) == "postgresql":
         due = due.with_for_update(skip_locked=True)
     picked = due.cte("due")
     statement = (
         update(OUTBOX)
         .where(OUTBOX.c.id == picked.c.id)
-        .values(state=OutboxState.CLAIMED.value, claimed_by=worker, lease_until=now + lease)
+        .values(
+            state=OutboxState.CLAIMED.value,
+            claimed_by=worker,
+            lease_until=now + lease,
+            claims=OUTBOX.c.claims + 1,
+        )
         .returning(
             OUTBOX.c.id,
             OUTBOX.c.address_id,
@@ -196,6 +215,8 @@ async def claim(
             OUTBOX.c.attachment,
             OUTBOX.c.protect_content,
             OUTBOX.c.attempts,
+            OUTBOX.c.claims,
+            OUTBOX.c.lease_until,
         )
     )
     rows = (await session.execute(statement)).all()
@@ -263,34 +284,55 @@ class RowUpdate:
     unknown: bool = False
     error: str | None = None
     unreachable: str | None = None
+    claim: int | None = None  # the claim's fencing token; None writes unconditionally
 
 
-async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: datetime) -> None:
-    """Write the outcome of attempts: sent rows in one statement, the rest row by row (batched)."""
-    sent = [u.id for u in updates if u.state is OutboxState.SENT]
-    for start in range(0, len(sent), CHUNK):
-        await session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(sent[start : start + CHUNK]))
-            .values(
-                state=OutboxState.SENT.value,
-                finished_at=now,
-                attempts=OUTBOX.c.attempts + 1,
-                claimed_by=None,
-                lease_until=None,
-                # Delivered content is no longer needed: drop it.
-                body=None,
-                subject=None,
-                html=None,
-                attachment=None,
+async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: datetime) -> int:
+    """Write the outcome of attempts: sent rows in a few statements, the rest row by row (batched).
+
+    A row is written only while its `claims` counter still equals the update's token; the
+    count of updates refused because another claim took the row over is returned (for sent
+    rows; others are counted when the driver reports it).
+    """
+    stale = 0
+    sent_by_token: dict[int | None, list[uuid.UUID]] = {}
+    for u in updates:
+        if u.state is OutboxState.SENT:
+            sent_by_token.setdefault(u.claim, []).append(u.id)
+    for token, sent in sent_by_token.items():
+        fence = [] if token is None else [OUTBOX.c.claims == token]
+        for start in range(0, len(sent), CHUNK):
+            chunk = sent[start : start + CHUNK]
+            result = await session.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_(chunk), *fence)
+                .values(
+                    state=OutboxState.SENT.value,
+                    finished_at=now,
+                    attempts=OUTBOX.c.attempts + 1,
+                    claimed_by=None,
+                    lease_until=None,
+                    # Delivered content is no longer needed: drop it.
+                    body=None,
+                    subject=None,
+                    html=None,
+                    attachment=None,
+                )
+                .execution_options(synchronize_session=False)
             )
-            .execution_options(synchronize_session=False)
-        )
+            written = getattr(result, "rowcount", -1)
+            if written is not None and written >= 0:
+                stale += len(chunk) - written
     others = [u for u in updates if u.state is not OutboxState.SENT]
     if others:
         statement = (
             update(OUTBOX)
-            .where(OUTBOX.c.id == bindparam("row_id"))
+            .where(
+                OUTBOX.c.id == bindparam("row_id"),
+                # No token (None): no fence.
+                OUTBOX.c.claims
+                == func.coalesce(bindparam("token", type_=OUTBOX.c.claims.type), OUTBOX.c.claims),
+            )
             .values(
                 state=bindparam("new_state"),
                 attempts=bindparam("new_attempts"),
@@ -317,6 +359,7 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
                     "unknown_add": 1 if u.unknown else 0,
                     "error": u.error,
                     "new_finished_at": None if u.state is OutboxState.QUEUED else now,
+                    "token": u.claim,
                 }
                 for u in others
             ],
@@ -334,6 +377,7 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
     unreachable = {u.address_id: u.unreachable for u in updates if u.unreachable}
     if unreachable:
         await mark_unreachable(session, unreachable, now=now)
+    return stale
 
 
 async def mark_unreachable(session: AsyncSession, reasons: Mapping[uuid.UUID, str], *, now: datetime) -> None:
@@ -370,7 +414,11 @@ async def cancel_for_addresses(
 
 
 async def release(session: AsyncSession, ids: Sequence[uuid.UUID], *, worker: str) -> None:
-    """Hand back claims a stopping worker did not attempt, so they go out at once elsewhere."""
+    """Hand back claims a stopping worker did not attempt, so they go out at once elsewhere.
+
+    Only rows this worker still holds: a claim that expired and was taken by another worker
+    (the counter moved on, and `claimed_by` names the other) is left alone.
+    """
     for start in range(0, len(ids), CHUNK):
         await session.execute(
             update(OUTBOX)
