@@ -90,6 +90,22 @@ async def test_outcome_is_written_only_under_its_claim(database: Database) -> No
     assert states == {"sent"}
 
 
+async def test_a_refused_final_outcome_leaves_the_newer_claims_text(database: Database) -> None:
+    ids = await add_recipients(database, ["7201"])
+    async with database.session() as session:
+        await enqueue(session, [Delivery("kept", ids[0], "Still to be sent")], now=NOW)
+    [old] = await _claim(database, "slow", NOW)
+    [new] = await _claim(database, "fast", NOW + LEASE * 2)
+    assert new.claims == 2
+    async with database.session() as session:
+        await repository.record(
+            session, [repository.RowUpdate(old.id, ids[0], OutboxState.DEAD, 8, claim=1)], now=NOW
+        )
+    async with database.session() as session:
+        row = await session.get(OutboxMessage, old.id)
+        assert row is not None and row.state == "claimed" and row.body == "Still to be sent"
+
+
 async def test_a_429_holds_sends_already_waiting_for_that_chat() -> None:
     """A send that reserved its slot before the 429 arrived waits for the pause, or hands back."""
     limiter = TelegramLimiter(None, ChatPacing(private_interval=0.2))

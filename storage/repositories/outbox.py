@@ -366,11 +366,14 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
         )
     # Content of a row that will never be sent again (failed, dead, unknown, cancelled) is dropped
     # like that of a sent one: nobody should be able to read an undelivered reply with the server's keys.
+    # Only rows that are final now: an outcome the fence refused must not empty a row that a
+    # newer claim holds (it would be sent with no text).
     finished = [u.id for u in others if u.state in TERMINAL_STATES]
+    final = [state.value for state in TERMINAL_STATES]
     for start in range(0, len(finished), CHUNK):
         await session.execute(
             update(OUTBOX)
-            .where(OUTBOX.c.id.in_(finished[start : start + CHUNK]))
+            .where(OUTBOX.c.id.in_(finished[start : start + CHUNK]), OUTBOX.c.state.in_(final))
             .values(body=None, subject=None, html=None, attachment=None)
             .execution_options(synchronize_session=False)
         )
