@@ -47,6 +47,8 @@ class LinkHooks:
     get_routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
         default_factory=dict
     )
+    # Features with several routes of their own (the browser console) add them to the app here.
+    installers: list[Callable[[web.Application], None]] = field(default_factory=list)
 
     def register(self, name: str, handler: LinkHandler) -> None:
         self.handlers[name] = handler
@@ -94,6 +96,8 @@ class DeliveryHttp:
         app.router.add_get("/link/{name}", self.link)
         for path, handler in self.hooks.get_routes.items():
             app.router.add_get(path, handler)
+        for install in self.hooks.installers:
+            install(app)
         return app
 
     async def start(self, host: str, port: int) -> None:

@@ -38,6 +38,7 @@ from storage.models.reports import (
 from storage.models.staff import StaffMember, StaffRole
 from storage.models.submissions import Submission, SubmissionDocument, SubmissionStatus
 from storage.models.triage import CaseOutcome, CaseTriage, Risk
+from storage.models.web import WebSession, WebSignInLink
 
 __all__ = [
     "NEEDS_VERIFICATION",
@@ -92,4 +93,6 @@ __all__ = [
     "SubmissionStatus",
     "Subscription",
     "UtcDateTime",
+    "WebSession",
+    "WebSignInLink",
 ]

@@ -33,7 +33,17 @@ HELP = StaffCommand("staff", ALL_STAFF, staff_help, N_("What the staff console o
 
 def all_commands() -> list[StaffCommand]:
     """Every staff command, for registration, /staff and the tests that try each as a stranger."""
-    return [HELP, *cases.COMMANDS, *review.COMMANDS, *events.COMMANDS, *submissions.COMMANDS, *stats.COMMANDS]
+    from bot.web import chat as web_chat  # the browser console's sign-in link
+
+    return [
+        HELP,
+        *cases.COMMANDS,
+        *review.COMMANDS,
+        *events.COMMANDS,
+        *submissions.COMMANDS,
+        *stats.COMMANDS,
+        *web_chat.COMMANDS,
+    ]
 
 
 def all_buttons() -> list[StaffButton]:

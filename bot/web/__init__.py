@@ -1,0 +1,37 @@
+"""The staff console in the browser: desk work over the same application services as the chat.
+
+`install(app, services)` (called by `bot.app.build_application`) adds the console's pages
+to the bot's own HTTP endpoint (`scheduler/http.py`). Sign-in is by a single-use link the
+chat's `/web` sends (see `bot.web.chat`); each page is a module of `bot.web.pages`.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from telegram.ext import Application
+
+from bot.services import Services
+from bot.web.console import HERE, WEB_KEY, WebConsole, templates
+from bot.web.pages import audit, events, registrations, signin
+from bot.web.settings import WebSettings
+from scheduler.delivery import delivery
+
+
+def install(app: Application, services: Services, settings: WebSettings | None = None) -> WebConsole:  # type: ignore[type-arg]
+    console = WebConsole(services, settings or WebSettings(), templates())
+    app.bot_data[WEB_KEY] = console
+
+    def add_routes(http: web.Application) -> None:
+        http.router.add_routes(
+            [
+                *signin.routes(console),
+                *events.routes(console),
+                *registrations.routes(console),
+                *audit.routes(console),
+            ]
+        )
+        http.router.add_static("/web/static", HERE / "static", follow_symlinks=False)
+        http.on_response_prepare.append(console.add_headers)
+
+    delivery(app).hooks.installers.append(add_routes)
+    return console
