@@ -82,7 +82,9 @@ async def test_declining_a_freed_place_promotes_the_longest_waiting(console_worl
     event, (_first, second) = await console_world.event_with_registrations(2, capacity=1)
     ids = await _ids(console_world)
     async with console_world.services.db.session() as session:
-        await session.execute(update(Registration).where(Registration.id == uuid.UUID(ids[0])).values(status="accepted"))
+        await session.execute(
+            update(Registration).where(Registration.id == uuid.UUID(ids[0])).values(status="accepted")
+        )
         await session.execute(
             update(Registration).where(Registration.id == uuid.UUID(ids[1])).values(status="waitlisted")
         )
