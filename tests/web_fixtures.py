@@ -119,6 +119,7 @@ class ConsoleWorld:
             )  # fmt: skip
         people_here = []
         for n in range(count):
+            now = system_clock()  # each its own moment: the table lists them oldest first
             sandbox_person = self.person(f"Person{n}", "fr" if n % 2 else "en")
             async with db.session() as session:
                 person = await people.create(session, now=now, language=sandbox_person.user.language_code)

@@ -1,0 +1,145 @@
+"""The staff console in a real Chromium: sign in by the chat link, review and accept registrations,
+in English and in Arabic (right to left), with no serious axe-core finding on any page.
+
+`make screenshots` runs these with LIAISON_SCREENSHOTS=docs/console to refresh the pictures in docs/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Registration, RegistrationStatus, StaffRole
+from tests.browser_fixtures import chromium, screenshot, serious_violations
+from tests.report_fixtures import expect
+from tests.web_fixtures import ConsoleWorld, console_world
+
+__all__ = ["chromium", "console_world"]
+
+pytestmark = pytest.mark.slow
+
+
+async def _page(chromium: Any, language: str) -> Any:
+    # bypass_csp only lets the test inject axe-core; the console itself serves no script at all.
+    context = await chromium.new_context(
+        locale=language, bypass_csp=True, viewport={"width": 1280, "height": 800}
+    )
+    return await context.new_page()
+
+
+async def _check(page: Any, name: str) -> None:
+    assert await serious_violations(page) == [], name
+    await screenshot(page, name)
+
+
+async def _statuses(world: ConsoleWorld) -> list[str]:
+    async with world.services.db.session() as session:
+        rows = await session.scalars(select(Registration).order_by(Registration.created_at))
+        return [r.status for r in rows]
+
+
+async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
+    console_world: ConsoleWorld, chromium: Any
+) -> None:
+    event, (first, _second, _third) = await console_world.event_with_registrations(3, capacity=10)
+    member, _ = await console_world.staff(StaffRole.ADMINISTRATOR)
+    page = await _page(chromium, "en")
+
+    await page.goto(await console_world.link(member))
+    assert await page.get_attribute("html", "dir") == "ltr"
+    await _check(page, "en-signin")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/web")
+    assert await page.locator("h1").inner_text() == "Events"
+    await _check(page, "en-events")
+
+    await page.get_by_role("link", name="Nairobi consultation").click()
+    await page.wait_for_url(f"**/web/events/{event.id}/registrations")
+    assert "0 of 10 places taken" in await page.locator(".capacity").inner_text()
+    await _check(page, "en-registrations")
+
+    await page.get_by_label("Stakeholder type").select_option(label="Academia")
+    await page.get_by_role("button", name="Filter", exact=True).click()
+    await page.wait_for_url("**stakeholder_type=academia**")
+    rows = page.locator("tbody tr")
+    assert await rows.count() == 2  # persons 0 and 2
+    for checkbox in await page.get_by_role("checkbox").all():
+        await checkbox.check()
+    await page.get_by_label("Decision").select_option("accepted")
+    await page.get_by_role("button", name="Save the decision").click()
+    await page.locator(".saved").wait_for()
+    assert "2 registrations saved" in await page.locator(".saved").inner_text()
+    assert "2 of 10 places taken" in await page.locator(".capacity").inner_text()
+    await _check(page, "en-registrations-decided")
+    assert "accepted" in (await expect(first, "R-")).content.lower()
+    assert await _statuses(console_world) == ["accepted", "pending", "accepted"]
+
+    await page.locator("tbody th a").first.click()
+    await page.locator("dl").wait_for()
+    await _check(page, "en-registration")
+
+    await page.get_by_role("link", name="Audit log").click()
+    await page.wait_for_url("**/web/audit")
+    await page.get_by_role("button", name="Verify the chain").click()
+    await page.locator(".saved").wait_for()
+    await _check(page, "en-audit")
+
+    await page.get_by_role("button", name="Sign out").click()
+    await page.goto(f"{console_world.base_url}/web")
+    assert "You are not signed in" in await page.locator("h1").inner_text()
+
+
+async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: ConsoleWorld, chromium: Any) -> None:
+    event, (first, _second) = await console_world.event_with_registrations(2, capacity=1)
+    member, _ = await console_world.staff(language_code="ar")
+    page = await _page(chromium, "ar")
+
+    await page.goto(await console_world.link(member))
+    assert await page.get_attribute("html", "dir") == "rtl"
+    await _check(page, "ar-signin")
+    await page.get_by_role("button", name="تسجيل الدخول").click()
+    await page.wait_for_url("**/web")
+    assert await page.get_attribute("html", "lang") == "ar"
+    assert await page.locator("h1").inner_text() == "الفعاليات"
+    await _check(page, "ar-events")
+
+    await page.get_by_role("link", name="مشاورة نيروبي").click()
+    await page.wait_for_url(f"**/web/events/{event.id}/registrations")
+    # Right to left: the table's first column sits at the right edge.
+    table = await page.locator("table").bounding_box()
+    first_cell = await page.locator("thead th").first.bounding_box()
+    assert table is not None and first_cell is not None
+    assert first_cell["x"] + first_cell["width"] > table["x"] + table["width"] - 5
+    await _check(page, "ar-registrations")
+
+    await page.get_by_role("checkbox").first.check()
+    await page.get_by_label("القرار").select_option("accepted")
+    await page.get_by_role("button", name="حفظ القرار").click()
+    await page.locator(".saved").wait_for()
+    assert "حُفظ 1" in await page.locator(".saved").inner_text()
+    await _check(page, "ar-registrations-decided")
+    await expect(first, "R-")
+    assert await _statuses(console_world) == [RegistrationStatus.ACCEPTED, RegistrationStatus.PENDING]
+
+    # The second one does not fit: the refusal comes back in Arabic, nothing changes.
+    await page.get_by_role("checkbox").nth(1).check()
+    await page.get_by_label("القرار").select_option("accepted")
+    await page.get_by_role("button", name="حفظ القرار").click()
+    await page.locator("ul.problem").wait_for()
+    assert await _statuses(console_world) == [RegistrationStatus.ACCEPTED, RegistrationStatus.PENDING]
+
+    await page.locator("tbody th a").first.click()
+    await page.locator("dl").wait_for()
+    await _check(page, "ar-registration")
+
+
+async def test_the_accessibility_check_finds_a_serious_violation(chromium: Any) -> None:
+    """The check itself can fail: a button without a name and an image without a text are found."""
+    page = await _page(chromium, "en")
+    await page.set_content(
+        '<html lang="en"><body><main><button></button><img src="x.png"></main></body></html>'
+    )
+    found = await serious_violations(page)
+    assert any(v.startswith("button-name") for v in found) and any(v.startswith("image-alt") for v in found)
