@@ -86,6 +86,20 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     await page.locator(".saved").wait_for()
     await _check(page, "en-audit")
 
+    await page.get_by_role("link", name="Events").click()
+    await page.get_by_role("link", name="New event").click()
+    await _check(page, "en-event-new")
+    await page.get_by_label("Kind").select_option("briefing")
+    await page.get_by_label("Region").select_option("global")
+    await page.get_by_label("Title").fill("Global briefing on submissions")
+    await page.get_by_label("Time zone of the venue").fill("Europe/Zurich")
+    await page.get_by_label("Starts (local time of the venue)").fill("2031-03-04T10:30")
+    await page.get_by_role("button", name="Create the event").click()
+    await page.locator(".saved").wait_for()
+    assert "is created" in await page.locator(".saved").inner_text()
+    assert "10:30" in await page.locator("main ul").inner_text()
+    await _check(page, "en-event")
+
     await page.get_by_role("button", name="Sign out").click()
     await page.goto(f"{console_world.base_url}/web")
     assert "You are not signed in" in await page.locator("h1").inner_text()
@@ -133,6 +147,12 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await page.locator("tbody th a").first.click()
     await page.locator("dl").wait_for()
     await _check(page, "ar-registration")
+
+    await page.get_by_role("link", name="الفعاليات").click()
+    await page.get_by_role("link", name="تغيير NBO26 أو إلغاؤه").click()
+    await page.get_by_role("button", name="إلغاء الفعالية").first.click()
+    await page.locator("form.confirm").wait_for()
+    await _check(page, "ar-event-cancel")
 
 
 async def test_the_accessibility_check_finds_a_serious_violation(chromium: Any) -> None:

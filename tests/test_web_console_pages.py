@@ -169,3 +169,62 @@ async def test_arabic_staff_get_the_console_right_to_left(console_world: Console
     async with browser.get(f"{console_world.base_url}/web/events/{event.id}/registrations") as page:
         html = await page.text()
     assert '<html lang="ar" dir="rtl">' in html and "مشاورة نيروبي" in html
+
+
+async def test_participant_exports_csv_with_bom_and_xlsx_only_with_consent(
+    console_world: ConsoleWorld,
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from scheduler.clock import system_clock
+    from storage.models import ConsentPurpose, Person
+    from storage.repositories import people
+
+    event, _people = await console_world.event_with_registrations(2)
+    async with console_world.services.db.session() as session:
+        sharing, _private = [
+            r.person_id for r in await session.scalars(select(Registration).order_by(Registration.created_at))
+        ]
+        person = await session.get(Person, sharing)
+        assert person is not None
+        person.display_name, person.organisation = "Amal Hassan", '=HYPERLINK("http://x")'
+        await people.record_consent(
+            session,
+            person,
+            ConsentPurpose.SHARE_WITH_NETWORK.value,
+            granted=True,
+            text_version="t",
+            now=system_clock(),
+        )
+    member, member_id = await console_world.staff()
+    browser = await console_world.signed_in(member)
+    base = f"{console_world.base_url}/web/events/{event.id}"
+    async with browser.get(f"{base}/participants.csv") as got:
+        body = await got.read()
+        assert got.status == 200 and got.headers["Content-Type"].startswith("text/csv")
+        assert 'filename="NBO26-all.csv"' in got.headers["Content-Disposition"]
+    assert body.startswith("\ufeff".encode())
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("reference,status,kind") and len(lines) == 3
+    assert "Amal Hassan" in lines[1] and "'=HYPERLINK" in lines[1]  # a formula stays text
+    assert "Organisation 1" not in body.decode()  # no consent: no organisation
+    async with browser.get(f"{base}/participants.xlsx", params={"status": "accepted"}) as got:
+        sheet = load_workbook(io.BytesIO(await got.read())).active
+    assert (
+        sheet is not None
+        and [c.value for c in sheet[1]][:2] == ["reference", "status"]
+        and sheet.max_row == 1
+    )
+    async with browser.get(f"{base}/participants.pdf") as bad:
+        assert bad.status == 404
+    async with console_world.services.db.session() as session:
+        exports = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "registration.export"))
+        )
+    assert [e.actor for e in exports] == [f"staff:{member_id}"] * 2
+    team, _ = await console_world.staff(StaffRole.TASK_TEAM, name="Tomas")
+    other = await console_world.signed_in(team)
+    async with other.get(f"{base}/participants.csv") as refused:
+        assert refused.status == 403

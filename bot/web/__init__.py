@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from bot.services import Services
 from bot.web.console import HERE, WEB_KEY, WebConsole, templates
-from bot.web.pages import audit, event_forms, events, registrations, signin
+from bot.web.pages import audit, event_forms, events, exports, registrations, signin
 from bot.web.settings import WebSettings
 from scheduler.delivery import delivery
 
@@ -28,6 +28,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *events.routes(console),
                 *event_forms.routes(console),
                 *registrations.routes(console),
+                *exports.routes(console),
                 *audit.routes(console),
             ]
         )

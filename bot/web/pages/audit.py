@@ -1,6 +1,6 @@
 """The audit log (administrators): search the newest entries, and verify the hash chain.
 
-The log holds ids only, never personal data, so reading it is not itself audited.
+The log holds ids only, never personal data; reading it is recorded, as with `liaison audit`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             entries = list(await session.scalars(query))
             if request.query.get("verify"):
                 verified = await audit.verify(session)
+            # As with `liaison audit`: reading the log is itself recorded.
+            await audit.append(
+                session, at=console.services.clock(), actor=visit.actor, action="audit.read",
+                subject_type="audit_log", subject_id=str(len(entries)),
+            )  # fmt: skip
         rows = [
             {
                 "id": entry.id,
