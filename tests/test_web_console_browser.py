@@ -100,6 +100,18 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     assert "10:30" in await page.locator("main ul").inner_text()
     await _check(page, "en-event")
 
+    await page.get_by_role("link", name="Broadcasts").click()
+    await page.get_by_label("English").fill("Briefing moved\nThe briefing is on Monday.")
+    await page.get_by_label("Registrants of an event").check()
+    await page.get_by_label("Which event?").select_option("NBO26")
+    await page.get_by_role("button", name="Preview").click()
+    await page.locator("#preview-title").wait_for()
+    await _check(page, "en-broadcast-preview")
+    await page.get_by_role("button", name="Send now").click()
+    await page.wait_for_url("**/web/broadcasts/*")
+    assert "Briefing moved" in (await expect(first, "Briefing")).content
+    await _check(page, "en-broadcast")
+
     await page.get_by_role("button", name="Sign out").click()
     await page.goto(f"{console_world.base_url}/web")
     assert "You are not signed in" in await page.locator("h1").inner_text()
@@ -147,6 +159,9 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await page.locator("tbody th a").first.click()
     await page.locator("dl").wait_for()
     await _check(page, "ar-registration")
+
+    await page.get_by_role("link", name="الرسائل الجماعية").click()
+    await _check(page, "ar-broadcasts")
 
     await page.get_by_role("link", name="الفعاليات").click()
     await page.get_by_role("link", name="تغيير NBO26 أو إلغاؤه").click()

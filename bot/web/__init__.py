@@ -12,13 +12,13 @@ from telegram.ext import Application
 
 from bot.services import Services
 from bot.web.console import HERE, WEB_KEY, WebConsole, templates
-from bot.web.pages import audit, event_forms, events, exports, registrations, signin
+from bot.web.pages import audit, broadcasts, event_forms, events, exports, registrations, signin
 from bot.web.settings import WebSettings
 from scheduler.delivery import delivery
 
 
 def install(app: Application, services: Services, settings: WebSettings | None = None) -> WebConsole:  # type: ignore[type-arg]
-    console = WebConsole(services, settings or WebSettings(), templates())
+    console = WebConsole(services, settings or WebSettings(), templates(), delivery(app))
     app.bot_data[WEB_KEY] = console
 
     def add_routes(http: web.Application) -> None:
@@ -29,6 +29,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *event_forms.routes(console),
                 *registrations.routes(console),
                 *exports.routes(console),
+                *broadcasts.routes(console),
                 *audit.routes(console),
             ]
         )

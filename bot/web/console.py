@@ -25,6 +25,7 @@ from bot.i18n import N_, Translation
 from bot.services import Services
 from bot.web.settings import WebSettings, on_loopback
 from bot.web.tokens import csrf_token, same, token_hash
+from scheduler.delivery import DeliveryEngine
 from storage.models import StaffRole
 from storage.repositories import web_sessions
 
@@ -62,6 +63,7 @@ class NavItem:
 
 NAV = (
     NavItem("/web", N_("Events"), ALL_STAFF),
+    NavItem("/web/broadcasts", N_("Broadcasts"), CASE_READERS),
     NavItem("/web/audit", N_("Audit log"), ADMINISTRATORS),
 )
 
@@ -100,6 +102,7 @@ class WebConsole:
     services: Services
     settings: WebSettings
     env: jinja2.Environment
+    engine: DeliveryEngine  # the outbox workers: a cancelled broadcast is skipped in flight too
 
     @property
     def secure_cookie(self) -> bool:
