@@ -15,10 +15,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 
 from bot.i18n import N_, Translation
@@ -26,6 +25,9 @@ from bot.services import Services
 from bot.web.settings import WebSettings, on_loopback
 from bot.web.tokens import csrf_token, same, token_hash
 from scheduler.delivery import DeliveryEngine
+
+if TYPE_CHECKING:
+    import jinja2
 from storage.models import StaffRole
 from storage.repositories import web_sessions
 
@@ -88,6 +90,8 @@ Page = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
 
 
 def templates() -> jinja2.Environment:
+    import jinja2  # loaded when the bot is built, not by every `liaison` command that imports us
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
