@@ -76,6 +76,18 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     assert "accepted" in (await expect(first, "R-")).content.lower()
     assert await _statuses(console_world) == ["accepted", "pending", "accepted"]
 
+    await page.get_by_role("link", name="Balanced selection for this event").click()
+    await page.get_by_label("How many to select").fill("1")
+    await page.get_by_role("button", name="Run the selection").click()
+    await page.locator("#report-title").wait_for()
+    assert "1 of 1 selected" in await page.locator("main").inner_text()
+    await _check(page, "en-selection")
+    await page.get_by_role("button", name="Confirm").click()
+    await page.locator(".saved").wait_for()
+    assert "1 accepted, 0 waitlisted" in await page.locator(".saved").inner_text()
+    assert await _statuses(console_world) == ["accepted", "accepted", "accepted"]
+
+    await page.get_by_role("link", name="Registrations").click()
     await page.locator("tbody th a").first.click()
     await page.locator("dl").wait_for()
     await _check(page, "en-registration")
@@ -155,6 +167,10 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await page.get_by_role("button", name="حفظ القرار").click()
     await page.locator("ul.problem").wait_for()
     assert await _statuses(console_world) == [RegistrationStatus.ACCEPTED, RegistrationStatus.PENDING]
+
+    await page.get_by_role("link", name="اختيار متوازن لهذه الفعالية").click()
+    await _check(page, "ar-selection")
+    await page.get_by_role("link", name="التسجيلات", exact=True).click()
 
     await page.locator("tbody th a").first.click()
     await page.locator("dl").wait_for()

@@ -353,6 +353,7 @@ async def confirm(
     *,
     now: datetime,
     translator: Translator | None,
+    actor: str = "cli",
 ) -> tuple[int, int, int]:
     """Accept the selected, waitlist the rest (reason: balance); each person is told through the outbox.
 
@@ -380,7 +381,7 @@ async def confirm(
                 c.registration_id,
                 (RegistrationStatus.ACCEPTED if selected else RegistrationStatus.WAITLISTED).value,
                 reason_key=None if selected else "balance",
-                actor="cli",
+                actor=actor,
                 now=now,
             )
         except decisions.DecisionRefused:

@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from bot.services import Services
 from bot.web.console import HERE, WEB_KEY, WebConsole, templates
-from bot.web.pages import audit, broadcasts, event_forms, events, exports, registrations, signin
+from bot.web.pages import audit, broadcasts, event_forms, events, exports, registrations, selection, signin
 from bot.web.settings import WebSettings
 from scheduler.delivery import delivery
 
@@ -30,6 +30,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *registrations.routes(console),
                 *exports.routes(console),
                 *broadcasts.routes(console),
+                *selection.routes(console),
                 *audit.routes(console),
             ]
         )

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import BalanceData, Registration
+from storage.models import BalanceData, Registration, RegistrationStatus
 
 FILTERS = ("status", "kind", "stakeholder_type", "subregion", "gender", "age_group", "migrant_led")
 UNKNOWN = "unknown"
@@ -70,3 +70,13 @@ def matching(found: list[TableRow], chosen: dict[str, str]) -> list[TableRow]:
     """The rows whose category equals every chosen filter value (an empty choice matches all)."""
     wanted = {name: value for name, value in chosen.items() if name in FILTERS and value}
     return [row for row in found if all(row.value(name) == value for name, value in wanted.items())]
+
+
+async def pending_kinds(session: AsyncSession, event_id: uuid.UUID) -> list[str]:
+    """The kinds of request of the event still waiting for a decision."""
+    found = await session.scalars(
+        select(Registration.kind)
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.PENDING.value)
+        .distinct()
+    )
+    return sorted(found)
