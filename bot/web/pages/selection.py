@@ -21,10 +21,12 @@ from aiohttp import web
 from bot.i18n import N_
 from bot.web.console import CASE_READERS, Visit, WebConsole
 from bot.web.labels import category
+from bot.web.pages.registrations import FILTER_LABELS
 from storage.models import Event
 from storage.repositories import audit, registration_table
 
 DRAFT_LIFETIME = timedelta(minutes=15)
+FEATURE_LABELS = {**FILTER_LABELS, "country": N_("Country")}
 TIME_LIMIT = 60.0  # seconds: LEXIMIN stops early with a valid, if less fair, lottery
 ALGORITHMS = {
     "leximin": N_("LEXIMIN (the fairest)"),
@@ -151,7 +153,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             ),
             quotas=[
                 (
-                    category(t, q.feature, q.value) if q.feature != "country" else q.value,
+                    t._(FEATURE_LABELS.get(q.feature, q.feature)),
+                    category(t, q.feature, q.value),
                     q.min,
                     q.max,
                     q.in_pool,
