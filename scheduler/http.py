@@ -49,6 +49,8 @@ class LinkHooks:
     )
     # Features with several routes of their own (the browser console) add them to the app here.
     installers: list[Callable[[web.Application], None]] = field(default_factory=list)
+    # The largest request body; the console raises it for outreach list uploads.
+    max_body: int = 64 * 1024
 
     def register(self, name: str, handler: LinkHandler) -> None:
         self.handlers[name] = handler
@@ -88,7 +90,7 @@ class DeliveryHttp:
         self.address: str | None = None
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024)
+        app = web.Application(client_max_size=self.hooks.max_body)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_page)
         app.router.add_get("/unsubscribe", self.unsubscribe_form)

@@ -112,6 +112,25 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     assert "10:30" in await page.locator("main ul").inner_text()
     await _check(page, "en-event")
 
+    await page.get_by_role("link", name="Outreach lists").click()
+    await page.get_by_label("List file (CSV or XLSX)").set_input_files(
+        files=[
+            {
+                "name": "list.csv",
+                "mimeType": "text/csv",
+                "buffer": b"email,name\nana@example.org,Ana\nnot-an-address,Bo\n",
+            }
+        ]
+    )
+    await page.get_by_role("button", name="Check the file").click()
+    await page.locator("#check-title").wait_for()
+    assert "Line 3: check Email." in await page.locator("main").inner_text()
+    await _check(page, "en-outreach-check")
+    await page.get_by_label("Where the list comes from").fill("ECA network")
+    await page.get_by_role("button", name="Import the good rows").click()
+    await page.locator(".saved").first.wait_for()
+    assert "Imported: 1." in await page.locator("main").inner_text()
+
     await page.get_by_role("link", name="Broadcasts").click()
     await page.get_by_label("English").fill("Briefing moved\nThe briefing is on Monday.")
     await page.get_by_label("Registrants of an event").check()
@@ -178,6 +197,8 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
 
     await page.get_by_role("link", name="الرسائل الجماعية").click()
     await _check(page, "ar-broadcasts")
+    await page.get_by_role("link", name="قوائم التواصل").click()
+    await _check(page, "ar-outreach")
 
     await page.get_by_role("link", name="الفعاليات").click()
     await page.get_by_role("link", name="تغيير NBO26 أو إلغاؤه").click()

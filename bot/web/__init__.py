@@ -12,7 +12,17 @@ from telegram.ext import Application
 
 from bot.services import Services
 from bot.web.console import HERE, WEB_KEY, WebConsole, templates
-from bot.web.pages import audit, broadcasts, event_forms, events, exports, registrations, selection, signin
+from bot.web.pages import (
+    audit,
+    broadcasts,
+    event_forms,
+    events,
+    exports,
+    outreach,
+    registrations,
+    selection,
+    signin,
+)
 from bot.web.settings import WebSettings
 from scheduler.delivery import delivery
 
@@ -31,11 +41,14 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *exports.routes(console),
                 *broadcasts.routes(console),
                 *selection.routes(console),
+                *outreach.routes(console),
                 *audit.routes(console),
             ]
         )
         http.router.add_static("/web/static", HERE / "static", follow_symlinks=False)
         http.on_response_prepare.append(console.add_headers)
 
-    delivery(app).hooks.installers.append(add_routes)
+    hooks = delivery(app).hooks
+    hooks.installers.append(add_routes)
+    hooks.max_body = max(hooks.max_body, outreach.MAX_UPLOAD + 64 * 1024)  # a list upload and its form
     return console

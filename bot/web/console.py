@@ -66,6 +66,7 @@ class NavItem:
 NAV = (
     NavItem("/web", N_("Events"), ALL_STAFF),
     NavItem("/web/broadcasts", N_("Broadcasts"), CASE_READERS),
+    NavItem("/web/contacts", N_("Outreach lists"), CASE_READERS),
     NavItem("/web/audit", N_("Audit log"), ADMINISTRATORS),
 )
 
