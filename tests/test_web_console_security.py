@@ -92,6 +92,20 @@ async def test_a_link_posted_from_another_site_is_refused(console_world: Console
         assert post.status == 404
 
 
+async def test_a_large_sign_in_body_is_refused_unread(console_world: ConsoleWorld) -> None:
+    member, _ = await console_world.staff()
+    token = (await console_world.link(member)).split("t=", 1)[1]
+    browser = console_world.client()
+    async with browser.post(
+        f"{console_world.base_url}/web/signin", data={"t": token, "pad": "x" * 10_000}, allow_redirects=False
+    ) as post:
+        assert post.status == 404
+    async with browser.post(
+        f"{console_world.base_url}/web/signin", data={"t": token}, allow_redirects=False
+    ) as ok:
+        assert ok.status == 303  # the link was not used by the refused post
+
+
 async def test_someone_not_staff_gets_no_link(console_world: ConsoleWorld) -> None:
     stranger = console_world.person("Stranger")
     await stranger.send("/web")

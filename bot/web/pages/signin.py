@@ -13,6 +13,8 @@ from bot.web import sessions
 from bot.web.console import ALL_STAFF, COOKIE, Visit, WebConsole
 from storage.repositories import web_sessions
 
+MAX_SIGN_IN_BODY = 4096
+
 
 def _invalid(console: WebConsole, t: Translation) -> web.Response:
     return console.message(
@@ -35,7 +37,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
 
     async def sign_in(request: web.Request) -> web.StreamResponse:
         t = console.language_of(request)
-        if not console.same_site(request):
+        # Anyone may post here: a sign-in form is small, so a large body is refused unread.
+        if not console.same_site(request) or (request.content_length or 0) > MAX_SIGN_IN_BODY:
             return _invalid(console, t)
         token = str((await request.post()).get("t", ""))
         async with console.services.db.session() as session:
