@@ -88,6 +88,10 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     assert await _statuses(console_world) == ["accepted", "accepted", "accepted"]
 
     await page.get_by_role("link", name="Registrations").click()
+    await page.get_by_role("link", name="Statistics").last.click()
+    await page.locator("img.chart").wait_for()
+    await _check(page, "en-statistics")
+    await page.get_by_role("link", name="Registrations").click()
     await page.locator("tbody th a").first.click()
     await page.locator("dl").wait_for()
     await _check(page, "en-registration")
@@ -199,6 +203,8 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await _check(page, "ar-broadcasts")
     await page.get_by_role("link", name="قوائم التواصل").click()
     await _check(page, "ar-outreach")
+    await page.get_by_role("link", name="الإحصاءات").click()
+    await _check(page, "ar-statistics")
 
     await page.get_by_role("link", name="الفعاليات").click()
     await page.get_by_role("link", name="تغيير NBO26 أو إلغاؤه").click()

@@ -228,3 +228,21 @@ async def test_participant_exports_csv_with_bom_and_xlsx_only_with_consent(
     other = await console_world.signed_in(team)
     async with other.get(f"{base}/participants.csv") as refused:
         assert refused.status == 403
+
+
+async def test_statistics_per_region_and_per_event_with_a_chart(console_world: ConsoleWorld) -> None:
+    event, _people = await console_world.event_with_registrations(3)
+    member, _ = await console_world.staff()
+    browser = await console_world.signed_in(member)
+    async with browser.get(f"{console_world.base_url}/web/stats") as page:
+        html = await page.text()
+    assert "Africa" in html and "<td>3</td>" in html  # three waiting for review
+    async with browser.get(f"{console_world.base_url}/web/events/{event.id}/stats") as page:
+        html = await page.text()
+    assert "3 registrations." in html and "Academia" in html and html.count("<meter") >= 6
+    async with browser.get(f"{console_world.base_url}/web/events/{event.id}/stats.png") as chart:
+        assert chart.headers["Content-Type"] == "image/png" and (await chart.read()).startswith(b"\x89PNG")
+    team, _ = await console_world.staff(StaffRole.TASK_TEAM, name="Tomas")
+    other = await console_world.signed_in(team)
+    async with other.get(f"{console_world.base_url}/web/events/{event.id}/stats") as refused:
+        assert refused.status == 403

@@ -22,6 +22,7 @@ from bot.web.pages import (
     registrations,
     selection,
     signin,
+    statistics,
 )
 from bot.web.settings import WebSettings
 from scheduler.delivery import delivery
@@ -42,6 +43,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *broadcasts.routes(console),
                 *selection.routes(console),
                 *outreach.routes(console),
+                *statistics.routes(console),
                 *audit.routes(console),
             ]
         )

@@ -67,6 +67,7 @@ NAV = (
     NavItem("/web", N_("Events"), ALL_STAFF),
     NavItem("/web/broadcasts", N_("Broadcasts"), CASE_READERS),
     NavItem("/web/contacts", N_("Outreach lists"), CASE_READERS),
+    NavItem("/web/stats", N_("Statistics"), CASE_READERS),
     NavItem("/web/audit", N_("Audit log"), ADMINISTRATORS),
 )
 
