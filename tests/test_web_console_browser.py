@@ -96,6 +96,9 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     await page.locator("dl").wait_for()
     await _check(page, "en-registration")
 
+    await page.get_by_role("link", name="Submissions").click()
+    await _check(page, "en-submissions")
+
     await page.get_by_role("link", name="Audit log").click()
     await page.wait_for_url("**/web/audit")
     await page.get_by_role("button", name="Verify the chain").click()
@@ -154,7 +157,7 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
 
 async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: ConsoleWorld, chromium: Any) -> None:
     event, (first, _second) = await console_world.event_with_registrations(2, capacity=1)
-    member, _ = await console_world.staff(language_code="ar")
+    member, _ = await console_world.staff(StaffRole.ADMINISTRATOR, language_code="ar")
     page = await _page(chromium, "ar")
 
     await page.goto(await console_world.link(member))
@@ -205,6 +208,13 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await _check(page, "ar-outreach")
     await page.get_by_role("link", name="الإحصاءات").click()
     await _check(page, "ar-statistics")
+    await page.get_by_role("link", name="المساهمات المكتوبة").click()
+    await _check(page, "ar-submissions")
+    await page.get_by_role("link", name="سجل التدقيق").click()
+    await _check(page, "ar-audit")
+    await page.get_by_role("link", name="الفعاليات").click()
+    await page.get_by_role("link", name="فعالية جديدة").click()
+    await _check(page, "ar-event-new")
 
     await page.get_by_role("link", name="الفعاليات").click()
     await page.get_by_role("link", name="تغيير NBO26 أو إلغاؤه").click()

@@ -23,6 +23,7 @@ from bot.web.pages import (
     selection,
     signin,
     statistics,
+    submissions,
 )
 from bot.web.settings import WebSettings
 from scheduler.delivery import delivery
@@ -44,6 +45,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *selection.routes(console),
                 *outreach.routes(console),
                 *statistics.routes(console),
+                *submissions.routes(console),
                 *audit.routes(console),
             ]
         )

@@ -38,6 +38,7 @@ WEB_KEY = "web_console"
 
 ADMINISTRATORS = frozenset({StaffRole.ADMINISTRATOR})
 CASE_READERS = frozenset({StaffRole.ADMINISTRATOR, StaffRole.LIAISON})
+TASK_TEAM = frozenset({StaffRole.ADMINISTRATOR, StaffRole.TASK_TEAM})
 ALL_STAFF = frozenset(StaffRole)
 
 SECURITY_HEADERS = {
@@ -68,6 +69,7 @@ NAV = (
     NavItem("/web/broadcasts", N_("Broadcasts"), CASE_READERS),
     NavItem("/web/contacts", N_("Outreach lists"), CASE_READERS),
     NavItem("/web/stats", N_("Statistics"), CASE_READERS),
+    NavItem("/web/submissions", N_("Submissions"), TASK_TEAM),
     NavItem("/web/audit", N_("Audit log"), ADMINISTRATORS),
 )
 
