@@ -231,3 +231,35 @@ async def test_the_accessibility_check_finds_a_serious_violation(chromium: Any) 
     )
     found = await serious_violations(page)
     assert any(v.startswith("button-name") for v in found) and any(v.startswith("image-alt") for v in found)
+
+
+async def test_broadcast_progress_refreshes_itself(console_world: ConsoleWorld, chromium: Any) -> None:
+    """htmx (vendored, allowed by the CSP) replaces the progress part while the broadcast runs."""
+    from datetime import timedelta
+
+    from scheduler import broadcasts
+    from scheduler.clock import system_clock
+    from storage.repositories import outbox
+
+    event, _people = await console_world.event_with_registrations(1)
+    audience = broadcasts.Audience(event_code=event.code)
+    async with console_world.services.db.session() as session:
+        recipients = await broadcasts.select_recipients(session, audience)
+        # Due tomorrow: the workers leave it queued until the test cancels it.
+        queued = await broadcasts.create(
+            session, audience=audience, versions={"en": broadcasts.Version("Later")}, recipients=recipients,
+            default_language="en", now=system_clock() + timedelta(days=1),
+        )  # fmt: skip
+    member, _ = await console_world.staff()
+    page = await _page(chromium, "en")
+    await page.goto(await console_world.link(member))
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/web")
+    await page.goto(f"{console_world.base_url}/web/broadcasts/{queued.id}")
+    assert "Left: 1." in await page.locator("#progress").inner_text()
+    await page.wait_for_function("typeof window.htmx === 'object'")
+    async with console_world.services.db.session() as session:
+        await outbox.cancel_broadcast(session, queued.id, now=system_clock())
+    await page.get_by_text("Broadcast cancelled.").wait_for(timeout=10_000)  # no reload by the test
+    assert "Not sent: 1." in await page.locator("#progress").inner_text()
+    await _check(page, "en-broadcast-progress")

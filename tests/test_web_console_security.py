@@ -42,7 +42,8 @@ async def test_link_signs_in_once_with_a_strict_cookie_and_security_headers(
         headers = home.headers
     assert "<h1>Events</h1>" in body and 'dir="ltr"' in body and "<script" not in body
     csp = headers["Content-Security-Policy"]
-    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src" not in csp
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
     assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"
 

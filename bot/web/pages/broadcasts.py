@@ -177,9 +177,11 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             progress = await broadcasts.finish_if_done(session, found, now=svc.clock())
             state = found.state
         running = state == BroadcastState.SENDING.value
+        # htmx asks for the progress part alone every two seconds while the broadcast runs.
+        part = request.query.get("part") == "progress"
         return console.render(
             t,
-            "broadcast.html",
+            "broadcast_progress.html" if part else "broadcast.html",
             title=t._("Broadcasts"),
             visit=visit,
             current="/web/broadcasts",
