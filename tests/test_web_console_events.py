@@ -68,6 +68,7 @@ async def test_move_then_cancel_with_a_confirmation_and_registrants_told(console
     async with browser.post(f"{base}/move", data=move) as asked:
         text = await asked.text()
     assert "Everyone registered is told." in text and 'name="confirm" value="yes"' in text
+    assert "Changed: Nairobi consultation" in text and "has moved from" in text  # the notice, previewed
     async with console_world.services.db.session() as session:
         unchanged = await session.get(Event, event.id)
     assert unchanged is not None and unchanged.starts_at == event.starts_at

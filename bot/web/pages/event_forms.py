@@ -203,10 +203,23 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             ).format(code=event.code, title=title)
             fields = {}
         if form.get("confirm") != "yes":
+            # The notice a registrant will read, rendered on a copy of the event that is never saved.
+            before = change_notices.Snapshot.of(event)
+            try:
+                change_notices.apply_edit(event, edit_of, now=now)
+            except ValueError:
+                return await page_of(
+                    visit,
+                    event.id,
+                    notice=t._(
+                        "That change does not fit the event (for example it would end before it starts). Nothing was changed."
+                    ),
+                )
+            preview = change_notices.notice_text(t, event, before, visit.time_zone, registered="participant")
             return await page_of(
                 visit,
                 event.id,
-                confirm={"action": action, "question": question, "fields": fields},  # type: ignore[dict-item]
+                confirm={"action": action, "question": question, "fields": fields, "preview": preview},  # type: ignore[dict-item]
             )
         try:
             async with svc.db.session() as session:
