@@ -203,23 +203,25 @@ class WebConsole:
                 opened.time_zone,
                 csrf_token(svc.keyring, token),
             )
-            if request.method == "POST":
-                form = await request.post()
-                if not self.same_site(request) or not same(str(form.get("csrf", "")), visit.csrf):
-                    LOGGER.info("web console: a form without a valid CSRF token was refused")
-                    return self.message(
-                        t,
-                        t._("This form has expired"),
-                        t._("Open the page again and repeat what you did."),
-                        status=403,
-                        visit=visit,
-                    )
+            # The role first: a body is read (and an upload taken) only from someone allowed here.
             if visit.role not in roles:
                 LOGGER.info("staff member %s lacks the role for a console page", member.id)
                 return self.message(
                     t,
                     t._("Not for your role"),
                     t._("Your role does not give access to this page."),
+                    status=403,
+                    visit=visit,
+                )
+            if request.method == "POST" and (
+                not self.same_site(request)
+                or not same(str((await request.post()).get("csrf", "")), visit.csrf)
+            ):
+                LOGGER.info("web console: a form without a valid CSRF token was refused")
+                return self.message(
+                    t,
+                    t._("This form has expired"),
+                    t._("Open the page again and repeat what you did."),
                     status=403,
                     visit=visit,
                 )
