@@ -110,6 +110,9 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     await _check(page, "en-audit")
 
     await page.get_by_role("link", name="Events").click()
+    await page.get_by_role("link", name="Import events from a file").click()
+    await _check(page, "en-event-import")
+    await page.get_by_role("link", name="Events").click()
     await page.get_by_role("link", name="New event").click()
     await _check(page, "en-event-new")
     await page.get_by_label("Kind").select_option("briefing")
@@ -219,6 +222,9 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await page.get_by_role("link", name="الفعاليات").click()
     await page.get_by_role("link", name="فعالية جديدة").click()
     await _check(page, "ar-event-new")
+    await page.get_by_role("link", name="الفعاليات").click()
+    await page.get_by_role("link", name="استيراد الفعاليات من ملف").click()
+    await _check(page, "ar-event-import")
 
     await page.get_by_role("link", name="الفعاليات").click()
     await page.get_by_role("link", name="تغيير NBO26 أو إلغاؤه").click()

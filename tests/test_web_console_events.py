@@ -101,3 +101,53 @@ async def test_move_then_cancel_with_a_confirmation_and_registrants_told(console
 async def test_task_team_cannot_create_events(console_world: ConsoleWorld) -> None:
     _browser, _member_id, status, html = await _signed_in(console_world, StaffRole.TASK_TEAM)
     assert status == 403 and "Not for your role" in html
+
+
+async def test_import_events_from_yaml_with_a_check_first(console_world: ConsoleWorld) -> None:
+    import aiohttp
+
+    event, (person,) = await console_world.event_with_registrations(1)
+    browser, member_id, _status, html = await _signed_in(console_world)
+    csrf = _csrf(html)
+    url = f"{console_world.base_url}/web/events/import"
+
+    def upload(content: str, name: str) -> aiohttp.FormData:
+        form = aiohttp.FormData()
+        form.add_field("csrf", csrf)
+        form.add_field("file", content.encode(), filename=name, content_type="application/yaml")
+        return form
+
+    async with browser.post(url, data=upload("x", "events.txt")) as wrong:
+        assert wrong.status == 422 and "Choose a .yaml, .yml or .csv file." in await wrong.text()
+    async with browser.post(url, data=upload("- code: BAD1\n  kind: party\n", "events.yaml")) as bad:
+        text = await bad.text()
+    assert bad.status == 422 and "nothing was applied" in text and "kind is one of" in text
+    yaml_text = (
+        "events:\n"
+        "  - code: DKR27\n    kind: briefing\n    region: africa\n    title: {en: Dakar briefing}\n"
+        "    starts: 2031-05-06T10:00\n    time_zone: Africa/Dakar\n"
+        "  - code: NBO26\n    cancel: true\n"
+    )
+    async with browser.post(url, data=upload(yaml_text, "events.yaml")) as checked:
+        text = await checked.text()
+    assert (
+        checked.status == 200
+        and "Dakar briefing" in text
+        and "<td>create</td>" in text
+        and "<td>cancel</td>" in text
+    )
+    async with console_world.services.db.session() as session:
+        assert [e.code for e in await session.scalars(select(Event))] == [
+            "NBO26"
+        ]  # the check applies nothing
+
+    draft = text.split('name="draft" value="', 1)[1].split('"', 1)[0]
+    async with browser.post(f"{url}/apply", data={"csrf": csrf, "draft": draft}) as done:
+        assert "Applied: 2. Not applied: 0." in await done.text()
+    await expect(person, "cancelled")
+    async with console_world.services.db.session() as session:
+        found = {e.code: e.status for e in await session.scalars(select(Event))}
+        created = await session.scalar(select(AuditEntry).where(AuditEntry.action == "event.created"))
+    assert found == {"NBO26": EventStatus.CANCELLED, "DKR27": EventStatus.SCHEDULED}
+    assert created is not None and created.actor == f"staff:{member_id}"
+    assert event.code == "NBO26"

@@ -16,6 +16,7 @@ from bot.web.pages import (
     audit,
     broadcasts,
     event_forms,
+    event_import,
     events,
     exports,
     outreach,
@@ -38,6 +39,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
             [
                 *signin.routes(console),
                 *events.routes(console),
+                *event_import.routes(console),  # before event_forms: /web/events/import is no event id
                 *event_forms.routes(console),
                 *registrations.routes(console),
                 *exports.routes(console),
