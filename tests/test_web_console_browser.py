@@ -38,6 +38,18 @@ async def _check(page: Any, name: str) -> None:
     await screenshot(page, name)
 
 
+async def _submission_waiting(world: ConsoleWorld) -> None:
+    from scheduler.clock import system_clock
+    from storage.repositories import people, submissions
+
+    async with world.services.db.session() as session:
+        person = await people.create(session, now=system_clock(), language="ar")
+        await submissions.create(
+            session, person=person, title="تقرير عن الوصول إلى المعلومات", body="نص المساهمة. " * 20,
+            document=None, language="ar", publish_consent=True, disclaimer_version="v1", now=system_clock(),
+        )  # fmt: skip
+
+
 async def _statuses(world: ConsoleWorld) -> list[str]:
     async with world.services.db.session() as session:
         rows = await session.scalars(select(Registration).order_by(Registration.created_at))
@@ -215,8 +227,12 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await _check(page, "ar-outreach")
     await page.get_by_role("link", name="الإحصاءات").click()
     await _check(page, "ar-statistics")
+    await _submission_waiting(console_world)
     await page.get_by_role("link", name="المساهمات المكتوبة").click()
     await _check(page, "ar-submissions")
+    await page.locator("tbody th a").first.click()
+    await page.get_by_role("button", name="الإعادة مع ذكر السبب").wait_for()
+    await _check(page, "ar-submission")
     await page.get_by_role("link", name="سجل التدقيق").click()
     await _check(page, "ar-audit")
     await page.get_by_role("link", name="الفعاليات").click()
