@@ -38,7 +38,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
     async def sign_in(request: web.Request) -> web.StreamResponse:
         t = console.language_of(request)
         # Anyone may post here: a sign-in form is small, so a large body is refused unread.
-        if not console.same_site(request) or (request.content_length or 0) > MAX_SIGN_IN_BODY:
+        length = request.content_length  # None for a chunked body: refused too, it could be any size
+        if not console.same_site(request) or length is None or length > MAX_SIGN_IN_BODY:
             return _invalid(console, t)
         token = str((await request.post()).get("t", ""))
         async with console.services.db.session() as session:
