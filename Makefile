@@ -9,7 +9,7 @@ LANGS := ar zh en fr ru es
 CATALOGS := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint audit lock typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean
+.PHONY: run test lint audit lock typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean browser screenshots
 
 # Dependencies come from hashed lock files (every file checked against its sha256), then the
 # project itself is installed on top without resolving anything again. `make run` needs only the
@@ -50,7 +50,17 @@ migrate: $(STAMP)
 run: $(STAMP) compile-catalogs migrate
 	$(BIN)/liaison run
 
-test: $(DEV_STAMP) compile-catalogs
+# Debian's Chromium for the staff console's browser tests (Playwright drives it; it downloads no
+# browser). Without root the install is skipped and those tests skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed (not root?): the browser tests will skip"
+
+# Screenshots of every console page in English and Arabic, for docs/console/, by the browser tests.
+screenshots: $(DEV_STAMP) compile-catalogs browser
+	LIAISON_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_web_console_browser.py
+
+test: $(DEV_STAMP) compile-catalogs browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@# pytest exits 5 when it collects nothing; that is a failure here, and make stops on it.
 

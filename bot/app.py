@@ -41,6 +41,7 @@ from bot.persistence import DatabasePersistence, DurableDialogs
 from bot.services import SERVICES_KEY, Context, Services
 from bot.settings import LANGUAGES
 from bot.update_processor import PerPersonUpdateProcessor
+from bot.web import install as install_web_console
 from scheduler import delivery as delivery_engine
 from scheduler.clocks import ClockJob, install_clocks
 from scheduler.leadership import Leadership
@@ -160,6 +161,7 @@ def build_application(
     hooks.on_start(_set_command_menus)
     install_clocks(app, all_clocks(), services, Leadership(services.db.engine))
     delivery_engine.install(app, services)  # outbox workers and the HTTP endpoint, beside the bot
+    install_web_console(app, services)  # the staff console's pages on that endpoint; /web is a staff command
 
     # Group order matters: replays are dropped before anything else sees them,
     # and the fallback answers only what no feature claimed.

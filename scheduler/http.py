@@ -47,6 +47,10 @@ class LinkHooks:
     get_routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
         default_factory=dict
     )
+    # Features with several routes of their own (the browser console) add them to the app here.
+    installers: list[Callable[[web.Application], None]] = field(default_factory=list)
+    # The largest request body; the console raises it for outreach list uploads.
+    max_body: int = 64 * 1024
 
     def register(self, name: str, handler: LinkHandler) -> None:
         self.handlers[name] = handler
@@ -89,7 +93,7 @@ class DeliveryHttp:
         self.address: str | None = None
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=64 * 1024)
+        app = web.Application(client_max_size=self.hooks.max_body)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_page)
         app.router.add_get("/unsubscribe", self.unsubscribe_form)
@@ -97,6 +101,8 @@ class DeliveryHttp:
         app.router.add_get("/link/{name}", self.link)
         for path, handler in self.hooks.get_routes.items():
             app.router.add_get(path, handler)
+        for install in self.hooks.installers:
+            install(app)
         return app
 
     async def start(self, host: str, port: int) -> None:

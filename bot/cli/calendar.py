@@ -205,7 +205,7 @@ def read_specs(path: Path) -> list[EventSpec]:
     return specs
 
 
-async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
+async def apply_spec(services: Any, spec: EventSpec, *, actor: str = "cli") -> list[str]:
     """Create or update one event in its own transaction; returns the lines to print."""
     from bot.application import events as event_service
     from scheduler import change_notices
@@ -235,7 +235,7 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
                 capacity=spec.capacity,
                 reminders=spec.reminders,
             )
-            published = await event_service.publish(session, new, actor="cli", now=now)
+            published = await event_service.publish(session, new, actor=actor, now=now)
             event, record = published.event, published.invitation
             lines = [f"event {event.code} created"]
             if record is not None:
@@ -265,7 +265,7 @@ async def apply_spec(services: Any, spec: EventSpec) -> list[str]:
             cancel=spec.cancel,
         )
         result = await event_service.change(
-            session, services.translator, existing, edit, reminders=spec.reminders, actor="cli", now=now
+            session, services.translator, existing, edit, reminders=spec.reminders, actor=actor, now=now
         )
         if not result.changes:
             return [f"event {existing.code} updated (nothing people must hear of)"]

@@ -119,6 +119,7 @@ async def import_rows(
     invitation: Invitation | None = None,
     advance: Callable[[int], None] = lambda _n: None,
     batch: int = 200,
+    actor: str = "cli",
 ) -> ImportReport:
     """Validate, de-duplicate and store the rows; queue invitations. Commits every `batch` rows."""
     from storage.repositories import audit, contacts
@@ -169,7 +170,7 @@ async def import_rows(
     await flush()
     async with services.db.session() as session:
         await audit.append(
-            session, at=now, actor="cli", action="contacts.import", subject_type="contact_source",
+            session, at=now, actor=actor, action="contacts.import", subject_type="contact_source",
             subject_id=f"{source[:40]}:{report.imported}",
         )  # fmt: skip
     return report

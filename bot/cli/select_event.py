@@ -143,6 +143,7 @@ async def confirm(
     *,
     now: datetime,
     translator: Translator | None,
+    actor: str = "cli",
 ) -> tuple[int, int, int, int]:
     """Accept the selected, waitlist the rest (reason: balance), each person told.
 
@@ -155,7 +156,7 @@ async def confirm(
         registration = await session.get(Registration, c.registration_id)
         current[c.registration_id] = registration.status if registration is not None else None
     decisions, skipped = decisions_for(candidates, selection, current)
-    applied = await apply_selection(session, decisions, now=now, translator=translator)
+    applied = await apply_selection(session, decisions, now=now, translator=translator, actor=actor)
     return applied.accepted, applied.waitlisted, skipped, applied.refused
 
 

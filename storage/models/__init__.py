@@ -47,6 +47,7 @@ from storage.models.seen_updates import SeenUpdate
 from storage.models.staff import StaffMember, StaffRole
 from storage.models.submissions import Submission, SubmissionDocument, SubmissionStatus
 from storage.models.triage import CaseOutcome, CaseTriage, Risk
+from storage.models.web import WebSession, WebSignInLink
 
 __all__ = [
     "NEEDS_VERIFICATION",
@@ -111,4 +112,6 @@ __all__ = [
     "SubmissionStatus",
     "Subscription",
     "UtcDateTime",
+    "WebSession",
+    "WebSignInLink",
 ]

@@ -35,6 +35,8 @@ HELP = StaffCommand("staff", ALL_STAFF, staff_help, N_("What the staff console o
 
 def all_commands() -> list[StaffCommand]:
     """Every staff command, for registration, /staff and the tests that try each as a stranger."""
+    from bot.web import chat as web_chat  # the browser console's sign-in link
+
     return [
         HELP,
         *cases.COMMANDS,
@@ -44,6 +46,7 @@ def all_commands() -> list[StaffCommand]:
         *stats.COMMANDS,
         *inbox.COMMANDS,
         *proposals.COMMANDS,
+        *web_chat.COMMANDS,
     ]
 
 

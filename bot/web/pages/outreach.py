@@ -1,0 +1,168 @@
+"""Outreach lists (R21): upload a CSV or XLSX, see how its columns map to our fields, which rows are
+bad and which repeat, then import. Reading, mapping, validation, de-duplication and the audit
+entry are those of `liaison contacts import` (`bot.cli.contacts`, `bot.domain.outreach`).
+
+The checked rows wait in this process's memory for 15 minutes between the check and the
+import; the uploaded file is written to a temporary file only while it is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from bot.domain.outreach import FIELDS, BadRow, map_columns, validate
+from bot.i18n import N_
+from bot.web.console import CASE_READERS, Visit, WebConsole
+
+DRAFT_LIFETIME = timedelta(minutes=15)
+MAX_UPLOAD = 4 * 1024 * 1024
+MAX_SOURCE = 120
+FIELD_LABELS = {
+    "email": N_("Email"),
+    "name": N_("Name"),
+    "organisation": N_("Organisation"),
+    "country": N_("Country"),
+    "language": N_("Language"),
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    staff_member_id: uuid.UUID
+    rows: tuple[dict[str, str], ...]
+    mapping: dict[str, str]
+    expires_at: datetime
+
+
+def _read(data: bytes, suffix: str) -> tuple[list[str], list[dict[str, str]]]:
+    from bot.cli.contacts import read_rows
+
+    handle, name = tempfile.mkstemp(suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        headers, rows, _count = read_rows(Path(name))
+        return headers, list(rows)
+    finally:
+        os.unlink(name)
+
+
+def routes(console: WebConsole) -> list[web.RouteDef]:
+    drafts: dict[str, Draft] = {}
+
+    def page(
+        visit: Visit, *, status: int = 200, problems: list[str] | None = None, **values: object
+    ) -> web.Response:
+        t = visit.t
+        return console.render(
+            t,
+            "outreach.html",
+            title=t._("Outreach lists"),
+            visit=visit,
+            current="/web/contacts",
+            status=status,
+            problems=problems or [],
+            checked=values or None,
+        )
+
+    async def show(request: web.Request, visit: Visit) -> web.StreamResponse:
+        return page(visit)
+
+    async def check(request: web.Request, visit: Visit) -> web.StreamResponse:
+        from bot.cli.contacts import ImportFileError
+
+        t = visit.t
+        form = await request.post()
+        upload = form.get("file")
+        suffix = Path(upload.filename or "").suffix.lower() if isinstance(upload, FileField) else ""
+        if not isinstance(upload, FileField) or suffix not in (".csv", ".xlsx"):
+            return page(visit, status=422, problems=[t._("Choose a .csv or .xlsx file.")])
+        data = upload.file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            return page(
+                visit, status=422, problems=[t._("The file is too large: split it into smaller lists.")]
+            )
+        try:
+            headers, rows = await asyncio.to_thread(_read, data, suffix)
+        except (ImportFileError, ValueError, OSError, KeyError):
+            return page(visit, status=422, problems=[t._("The file could not be read as a list.")])
+        mapping = map_columns(headers)
+        if "email" not in mapping:
+            return page(visit, status=422, problems=[t._("The file has no email column.")])
+        bad: list[BadRow] = []
+        seen: set[str] = set()
+        repeated: list[int] = []
+        for line, raw in enumerate(rows, start=2):
+            checked = validate(line, raw, mapping)
+            if isinstance(checked, BadRow):
+                bad.append(checked)
+            elif checked.email_key in seen:
+                repeated.append(line)
+            else:
+                seen.add(checked.email_key)
+        now = console.services.clock()
+        for key in [key for key, draft in drafts.items() if draft.expires_at <= now]:
+            drafts.pop(key, None)
+        key = secrets.token_urlsafe(16)
+        drafts[key] = Draft(visit.staff_member_id, tuple(rows), mapping, now + DRAFT_LIFETIME)
+        return page(
+            visit,
+            draft=key,
+            mapping=[(t._(FIELD_LABELS[name]), mapping.get(name)) for name in FIELDS],
+            rows=len(rows),
+            good=len(seen),
+            bad=[
+                (
+                    row.line,
+                    ", ".join(
+                        t._(FIELD_LABELS.get(p.split(":", 1)[0], p.split(":", 1)[0])) for p in row.problems
+                    ),
+                )
+                for row in bad[:200]
+            ],
+            repeated=", ".join(str(n) for n in repeated[:50]),
+        )
+
+    async def do_import(request: web.Request, visit: Visit) -> web.StreamResponse:
+        from bot.cli.contacts import import_rows
+
+        t = visit.t
+        svc = console.services
+        form = await request.post()
+        source = " ".join(str(form.get("source", "")).split())[:MAX_SOURCE]
+        draft = drafts.get(str(form.get("draft", "")))
+        if draft is None or draft.staff_member_id != visit.staff_member_id or draft.expires_at <= svc.clock():
+            return page(visit, status=409, problems=[t._("This check expired; upload the file again.")])
+        if not source:
+            return page(visit, status=422, problems=[t._("Say where the list comes from.")])
+        drafts.pop(str(form.get("draft", "")), None)
+        report = await import_rows(svc, iter(draft.rows), draft.mapping, source=source, actor=visit.actor)
+        done = [
+            t._(
+                "Imported: {imported}. Already in the contacts: {known}. Already using Liaison: {people}."
+            ).format(
+                imported=report.imported,
+                known=len(report.duplicate_contact),
+                people=len(report.already_person),
+            ),
+            t._("Not imported: {bad} bad rows, {repeated} repeated within the file.").format(
+                bad=len(report.bad), repeated=len(report.duplicate_in_file)
+            ),
+        ]
+        return page(visit, done=done)
+
+    return [
+        web.get("/web/contacts", console.page(CASE_READERS, show)),
+        web.post("/web/contacts", console.page(CASE_READERS, check)),
+        web.post("/web/contacts/import", console.page(CASE_READERS, do_import)),
+    ]

@@ -1,0 +1,72 @@
+"""Outreach lists in the browser console over real HTTP: upload a list with bad and repeated rows,
+check the mapping and the problems before anything is stored, then import the good rows."""
+
+from __future__ import annotations
+
+import aiohttp
+from sqlalchemy import select
+
+from storage.models import AuditEntry, Contact
+from tests.web_fixtures import ConsoleWorld, console_world
+
+__all__ = ["console_world"]
+
+LIST = (
+    "E-mail,Nom,Organisation,Pays\n"
+    "amal@example.org,Amal Hassan,Coastal Women Network,KE\n"
+    "not-an-email,Badr,Sahel Youth,SN\n"
+    "AMAL@example.org,Amal again,Coastal Women Network,KE\n"
+    "chen@example.org,Chen Li,Delta Migrants,Atlantis\n"
+    "dana@example.org,Dana,,Kenya\n"
+)
+
+
+def _field(html: str, name: str) -> str:
+    return html.split(f'name="{name}" value="', 1)[1].split('"', 1)[0]
+
+
+def _upload(csrf: str, content: bytes, filename: str) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", content, filename=filename, content_type="text/csv")
+    return form
+
+
+async def test_upload_check_then_import_the_good_rows(console_world: ConsoleWorld) -> None:
+    member, member_id = await console_world.staff()
+    browser = await console_world.signed_in(member)
+    url = f"{console_world.base_url}/web/contacts"
+    async with browser.get(url) as page:
+        csrf = _field(await page.text(), "csrf")
+    async with browser.post(url, data=_upload(csrf, b"x", "list.pdf")) as wrong:
+        assert wrong.status == 422 and "Choose a .csv or .xlsx file." in await wrong.text()
+    async with browser.post(url, data=_upload(csrf, b"Name,Org\nA,B\n", "list.csv")) as no_email:
+        assert no_email.status == 422 and "The file has no email column." in await no_email.text()
+
+    async with browser.post(url, data=_upload(csrf, ("\ufeff" + LIST).encode(), "list.csv")) as checked:
+        html = await checked.text()
+    assert checked.status == 200
+    assert '<th scope="row">Email</th><td>E-mail</td>' in html and "<td>Nom</td>" in html
+    assert "Rows: 5. Ready to import: 2." in html
+    assert "Line 3: check Email." in html and "Line 5: check Country." in html
+    assert "Repeated within the file (lines): 4" in html
+    assert "Amal Hassan" not in html  # values are never echoed back
+    async with console_world.services.db.session() as session:
+        assert list(await session.scalars(select(Contact))) == []  # the check stores nothing
+
+    draft = _field(html, "draft")
+    async with browser.post(f"{url}/import", data={"csrf": csrf, "draft": draft, "source": " "}) as unnamed:
+        assert unnamed.status == 422 and "Say where the list comes from." in await unnamed.text()
+    async with browser.post(
+        f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "ECA network, May"}
+    ) as done:
+        text = await done.text()
+    assert "Imported: 2. Already in the contacts: 0. Already using Liaison: 0." in text
+    assert "Not imported: 2 bad rows, 1 repeated within the file." in text
+    async with browser.post(f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "again"}) as again:
+        assert again.status == 409
+    async with console_world.services.db.session() as session:
+        stored = list(await session.scalars(select(Contact)))
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "contacts.import"))
+    assert len(stored) == 2 and {c.country for c in stored} == {"KE"}
+    assert entry is not None and entry.actor == f"staff:{member_id}"
