@@ -201,7 +201,7 @@ async def test_sign_in_and_accept_in_arabic_right_to_left(console_world: Console
     await page.get_by_label("القرار").select_option("accepted")
     await page.get_by_role("button", name="حفظ القرار").click()
     await page.locator(".saved").wait_for()
-    assert "حُفظ 1" in await page.locator(".saved").inner_text()
+    assert "حُفظ تسجيل واحد" in await page.locator(".saved").inner_text()  # Arabic says "one registration"
     await _check(page, "ar-registrations-decided")
     await expect(first, "R-")
     assert await _statuses(console_world) == [RegistrationStatus.ACCEPTED, RegistrationStatus.PENDING]

@@ -47,8 +47,13 @@ async def test_upload_check_then_import_the_good_rows(console_world: ConsoleWorl
         html = await checked.text()
     assert checked.status == 200
     assert '<th scope="row">Email</th><td>E-mail</td>' in html and "<td>Nom</td>" in html
-    assert "Rows: 5. Ready to import: 2." in html
-    assert "Line 3: check Email." in html and "Line 5: check Country." in html
+    assert "Rows: 5. Ready to import: 3." in html
+    assert (
+        "Line 3: check Email." in html
+        and "Line 5" not in html.split("Rows with problems")[1].split("</ul>")[0]
+    )
+    # An unknown country keeps the contact (the email is worth keeping), without a country.
+    assert "Imported without a country, as it was not recognised (lines): 5" in html
     assert "Repeated within the file (lines): 4" in html
     assert "Amal Hassan" not in html  # values are never echoed back
     async with console_world.services.db.session() as session:
@@ -61,12 +66,12 @@ async def test_upload_check_then_import_the_good_rows(console_world: ConsoleWorl
         f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "ECA network, May"}
     ) as done:
         text = await done.text()
-    assert "Imported: 2. Already in the contacts: 0. Already using Liaison: 0." in text
-    assert "Not imported: 2 bad rows, 1 repeated within the file." in text
+    assert "Imported: 3. Already in the contacts: 0. Already using Liaison: 0." in text
+    assert "Not imported: 1 bad rows, 1 repeated within the file." in text
     async with browser.post(f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "again"}) as again:
         assert again.status == 409
     async with console_world.services.db.session() as session:
         stored = list(await session.scalars(select(Contact)))
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "contacts.import"))
-    assert len(stored) == 2 and {c.country for c in stored} == {"KE"}
+    assert len(stored) == 3 and {c.country for c in stored} == {"KE", None}
     assert entry is not None and entry.actor == f"staff:{member_id}"

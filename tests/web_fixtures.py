@@ -83,6 +83,7 @@ class ConsoleWorld:
         reply = await expect(member, "/web/signin?t=")
         found = LINK.search(reply.content)
         assert found is not None, reply.content
+        # As a person's client may copy it in a right-to-left message: with its direction marks.
         return found.group(0)
 
     def client(self, language: str = "en") -> aiohttp.ClientSession:

@@ -102,6 +102,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         bad: list[BadRow] = []
         seen: set[str] = set()
         repeated: list[int] = []
+        unplaced: list[int] = []  # imported, but their country matched none (or several)
         for line, raw in enumerate(rows, start=2):
             checked = validate(line, raw, mapping)
             if isinstance(checked, BadRow):
@@ -110,6 +111,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                 repeated.append(line)
             else:
                 seen.add(checked.email_key)
+                if checked.warnings:
+                    unplaced.append(line)
         now = console.services.clock()
         for key in [key for key, draft in drafts.items() if draft.expires_at <= now]:
             drafts.pop(key, None)
@@ -131,6 +134,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                 for row in bad[:200]
             ],
             repeated=", ".join(str(n) for n in repeated[:50]),
+            unplaced=", ".join(str(n) for n in unplaced[:50]),
         )
 
     async def do_import(request: web.Request, visit: Visit) -> web.StreamResponse:

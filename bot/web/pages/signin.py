@@ -25,10 +25,16 @@ def _invalid(console: WebConsole, t: Translation) -> web.Response:
     )
 
 
+def _token(raw: str) -> str:
+    """The token's own characters only. In a right-to-left message the link is wrapped in
+    invisible direction marks, which a copy or a client's link detection may carry along."""
+    return "".join(char for char in raw if char.isascii() and (char.isalnum() or char in "-_"))
+
+
 def routes(console: WebConsole) -> list[web.RouteDef]:
     async def form(request: web.Request) -> web.StreamResponse:
         t = console.language_of(request)
-        token = request.query.get("t", "")
+        token = _token(request.query.get("t", ""))
         async with console.services.db.session() as session:
             usable = await sessions.link_usable(session, token, now=console.services.clock())
         if not usable:
@@ -41,7 +47,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         length = request.content_length  # None for a chunked body: refused too, it could be any size
         if not console.same_site(request) or length is None or length > MAX_SIGN_IN_BODY:
             return _invalid(console, t)
-        token = str((await request.post()).get("t", ""))
+        token = _token(str((await request.post()).get("t", "")))
         async with console.services.db.session() as session:
             signed = await sessions.sign_in(session, token, now=console.services.clock())
         if signed is None:
