@@ -90,11 +90,21 @@ async def test_import_and_invite_to_an_event_as_the_cli_does(console_world: Cons
     async with browser.post(
         f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "ECA network", "invite": "NOPE1"}
     ) as unknown:
-        assert unknown.status == 422 and "No event has that code" in await unknown.text()
+        text = await unknown.text()
+    assert unknown.status == 422 and "No event has that code" in text
+    assert "Rows: 5. Ready to import: 3." in text and f'name="draft" value="{draft}"' in text  # check kept
     async with console_world.services.db.session() as session:
         assert list(await session.scalars(select(Contact))) == []  # refused before any row is stored
         username = await calendar.setting(session, calendar.BOT_USERNAME)
     assert username == "liaison_sandbox_bot"  # recorded by the running bot at start-up
+    async with console_world.services.db.session() as session:
+        await calendar.set_setting(session, calendar.BOT_USERNAME, "")  # as before the bot's first start
+    async with browser.post(
+        f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "ECA network", "invite": "INV26"}
+    ) as blind:
+        assert blind.status == 422 and "username is not known yet" in await blind.text()
+    async with console_world.services.db.session() as session:
+        await calendar.set_setting(session, calendar.BOT_USERNAME, username)
 
     async with browser.post(
         f"{url}/import", data={"csrf": csrf, "draft": draft, "source": "ECA network", "invite": "INV26"}

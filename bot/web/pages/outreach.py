@@ -45,6 +45,7 @@ class Draft:
     rows: tuple[dict[str, str], ...]
     mapping: dict[str, str]
     expires_at: datetime
+    summary: dict[str, object]  # what the check showed, shown again beside a problem with the import
 
 
 def _read(data: bytes, suffix: str) -> tuple[list[str], list[dict[str, str]]]:
@@ -64,7 +65,12 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
     drafts: dict[str, Draft] = {}
 
     async def page(
-        visit: Visit, *, status: int = 200, problems: list[str] | None = None, **values: object
+        visit: Visit,
+        *,
+        status: int = 200,
+        problems: list[str] | None = None,
+        summary: dict[str, object] | None = None,
+        **values: object,
     ) -> web.Response:
         from storage.repositories import events
 
@@ -79,7 +85,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             current="/web/contacts",
             status=status,
             problems=problems or [],
-            checked=values or None,
+            checked={**(summary or {}), **values} or None,
             invitable=[(event.code, event.title(t.language)) for event in found],
         )
 
@@ -122,10 +128,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         for key in [key for key, draft in drafts.items() if draft.expires_at <= now]:
             drafts.pop(key, None)
         key = secrets.token_urlsafe(16)
-        drafts[key] = Draft(visit.staff_member_id, tuple(rows), mapping, now + DRAFT_LIFETIME)
-        return await page(
-            visit,
-            draft=key,
+        summary: dict[str, object] = dict(
             mapping=[(t._(FIELD_LABELS[name]), mapping.get(name)) for name in FIELDS],
             rows=len(rows),
             good=len(seen),
@@ -140,6 +143,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             ],
             repeated=", ".join(str(n) for n in repeated[:50]),
         )
+        drafts[key] = Draft(visit.staff_member_id, tuple(rows), mapping, now + DRAFT_LIFETIME, summary)
+        return await page(visit, draft=key, summary=summary)
 
     async def do_import(request: web.Request, visit: Visit) -> web.StreamResponse:
         from bot.cli.contacts import BOT_USERNAME, ImportFileError, Invitation, import_rows
@@ -155,7 +160,13 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         if draft is None or draft.staff_member_id != visit.staff_member_id or draft.expires_at <= svc.clock():
             return await page(visit, status=409, problems=[t._("This check expired; upload the file again.")])
         if not source:
-            return await page(visit, status=422, problems=[t._("Say where the list comes from.")])
+            return await page(
+                visit,
+                status=422,
+                problems=[t._("Say where the list comes from.")],
+                draft=key,
+                summary=draft.summary,
+            )
         invitation = None
         if invite:
             async with svc.db.session() as session:
@@ -165,6 +176,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                     visit,
                     status=422,
                     problems=[t._("The bot's username is not known yet: start the bot, then try again.")],
+                    draft=key,
+                    summary=draft.summary,
                 )
             invitation = Invitation(invite, username)
         if drafts.pop(key, None) is None:
@@ -176,7 +189,11 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         except ImportFileError:  # the event is looked up before any row is stored
             drafts[key] = draft
             return await page(
-                visit, status=422, problems=[t._("No event has that code; choose one from the list.")]
+                visit,
+                status=422,
+                problems=[t._("No event has that code; choose one from the list.")],
+                draft=key,
+                summary=draft.summary,
             )
         done = [
             t._(
