@@ -73,3 +73,58 @@ async def test_run_leximin_read_the_report_and_confirm(console_world: ConsoleWor
     assert deciders == {f"staff:{member_id}"}
     for person in persons:
         await expect(person, "R-")
+
+
+async def test_custom_quotas_are_parsed_as_by_the_cli_and_conflicts_explained(
+    console_world: ConsoleWorld,
+) -> None:
+    event, _persons = await console_world.event_with_registrations(6, capacity=3)
+    member, _member_id = await console_world.staff()
+    browser = await console_world.signed_in(member)
+    url = f"{console_world.base_url}/web/events/{event.id}/selection"
+    async with browser.get(url) as page:
+        html = await page.text()
+    assert 'name="quotas"' in html and 'name="relax"' in html
+    csrf = _field(html, "csrf")
+    form = {"csrf": csrf, "seats": "3", "kind": "participant", "algorithm": "leximin"}
+
+    async with browser.post(url, data={**form, "quotas": "stakeholder_type:academia:x:3"}) as bad:
+        text = await bad.text()
+    assert bad.status == 422 and "Quota line 1:" in text and "min and max must be whole numbers" in text
+    assert "stakeholder_type:academia:x:3</textarea>" in text  # what staff typed stays in the box
+    async with browser.post(url, data={**form, "quotas": "\ncolour:red:1:1"}) as unknown:
+        text = await unknown.text()
+    assert unknown.status == 422 and "the pool has no feature" in text
+
+    conflict = "stakeholder_type:academia:3:3\nstakeholder_type:civil_society:2:3"
+    async with browser.post(url, data={**form, "quotas": conflict}) as refused:
+        text = await refused.text()
+    assert refused.status == 422 and "<meter" not in text
+    assert "The quotas cannot all be met. These quotas conflict" in text  # the CLI's own explanation
+    assert "Nearest feasible quotas (bounds moved by" in text
+    async with browser.post(url, data={**form, "quotas": conflict, "relax": "yes"}) as relaxed:
+        text = await relaxed.text()
+    assert relaxed.status == 200 and "the nearest feasible ones were used" in text
+    assert "Nearest feasible quotas" in text and text.count("<meter") == 6
+
+    own = "stakeholder_type:academia:3:3\nstakeholder_type:civil_society:0:0"
+    async with browser.post(url, data={**form, "quotas": own}) as ran:
+        html = await ran.text()
+    assert ran.status == 200 and re.search(r"3 of 6 selected; seed \d+\.", html)
+    assert '<th scope="row">Stakeholder type: Academia</th><td>3</td><td>3</td>' in html
+    chosen = set(
+        re.findall(
+            r'<th scope="row">(R-\d{4}-\d{4})</th><td><meter[^>]*>[^<]*</meter>[^<]*</td><td>yes', html
+        )
+    )
+    async with console_world.services.db.session() as session:
+        academia = {
+            r.reference
+            for r in await session.scalars(
+                select(Registration).where(Registration.stakeholder_type == "academia")
+            )
+        }
+    assert chosen == academia and len(chosen) == 3
+    draft = _field(html, "draft")
+    async with browser.post(f"{url}/confirm", data={"csrf": csrf, "draft": draft}) as done:
+        assert "3 accepted, 3 waitlisted" in await done.text()

@@ -87,3 +87,54 @@ async def test_task_team_reads_publishes_and_returns(console_world: ConsoleWorld
     other = await console_world.signed_in(liaison)
     async with other.get(base) as page:
         assert page.status == 403
+
+
+async def test_download_the_published_set_as_the_cli_writes_it(console_world: ConsoleWorld) -> None:
+    import io
+    import zipfile
+
+    from storage.repositories.submissions import Document
+
+    _awa, text_id = await _submission(console_world, "Awa", consent=True)
+    db = console_world.services.db
+    async with db.session() as session:
+        person = await people.create(session, now=system_clock(), language="ar")
+        with_file = await submissions.create(
+            session, person=person, title="مساهمة مكتوبة", body=None,
+            document=Document("brief.pdf", "pdf", b"%PDF-1.4 the brief"), language="ar",
+            publish_consent=True, disclaimer_version="v1", now=system_clock(),
+        )  # fmt: skip
+        file_id, file_reference = with_file.id, with_file.reference
+    _waiting, _still_waiting = await _submission(console_world, "Chen", consent=True)
+    member, member_id = await console_world.staff(StaffRole.TASK_TEAM)
+    browser = await console_world.signed_in(member)
+    base = f"{console_world.base_url}/web/submissions"
+    for item_id in (text_id, file_id):
+        async with browser.get(f"{base}/{item_id}") as page:
+            html = await page.text()
+        async with browser.post(f"{base}/{item_id}/publish", data={"csrf": _csrf(html)}) as done:
+            assert "Published." in await done.text()
+    async with browser.get(base) as page:
+        html = await page.text()
+    assert "Download the published set" in html
+
+    async with browser.post(f"{base}/export", data={"csrf": "forged"}) as forged:
+        assert forged.status == 403 and forged.content_type == "text/html"
+    async with browser.post(f"{base}/export", data={"csrf": _csrf(html)}) as download:
+        assert download.status == 200 and download.content_type == "application/zip"
+        assert 'attachment; filename="submissions-' in download.headers["Content-Disposition"]
+        archive = zipfile.ZipFile(io.BytesIO(await download.read()))
+    names = set(archive.namelist())
+    assert names == {"submissions.html", "submissions.csv", f"files/{file_reference}.pdf"}
+    page_text = archive.read("submissions.html").decode("utf-8")
+    table = archive.read("submissions.csv")
+    assert "Report from Awa" in page_text and "three cities" in page_text and "مساهمة مكتوبة" in page_text
+    assert "Report from Chen" not in page_text  # not published: not exported
+    assert f'href="files/{file_reference}.pdf"' in page_text
+    assert table.startswith(b"\xef\xbb\xbf") and "Report from Awa" in table.decode("utf-8-sig")
+    assert archive.read(f"files/{file_reference}.pdf") == b"%PDF-1.4 the brief"
+    async with db.session() as session:
+        exports = list(
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "submission.export"))
+        )
+    assert [(e.actor, e.subject_id) for e in exports] == [(f"staff:{member_id}", "2")]

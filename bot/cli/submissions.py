@@ -113,8 +113,8 @@ def write_files(
     return page, table
 
 
-async def export(services: Services, directory: Path) -> tuple[int, Path, Path]:
-    """Write the published set into `directory`; the export is audited."""
+async def export(services: Services, directory: Path, *, actor: str = "cli") -> tuple[int, Path, Path]:
+    """Write the published set into `directory`; the export is audited (the web console passes its actor)."""
     from storage.repositories import audit, submission_review, submissions
 
     async with services.db.session() as session:
@@ -126,7 +126,7 @@ async def export(services: Services, directory: Path) -> tuple[int, Path, Path]:
             ):
                 documents[item.reference] = document
         await audit.append(
-            session, at=services.clock(), actor="cli", action="submission.export", subject_type="submissions",
+            session, at=services.clock(), actor=actor, action="submission.export", subject_type="submissions",
             subject_id=str(len(items)),
         )  # fmt: skip
     page, table = await asyncio.to_thread(write_files, directory, items, services.translator, documents)

@@ -2,9 +2,11 @@
 report (quotas, everyone's chance, the seed), then accept the selected and waitlist the rest.
 
 The pool, the quotas, the algorithms and the confirmation are those of `liaison select`
-(`bot.cli.select`); each decision goes through `bot.application.registrations.decide`. The
-previewed draw is kept in this process's memory for 15 minutes, so what is confirmed is
-exactly what was shown.
+(`bot.cli.select`); custom quota lines `feature:value:min:max` go through the CLI's
+`parse_quota`, and quotas that cannot all be met are explained with the CLI's own lines
+(`Feasibility.explain`), then used only relaxed when staff ask for it, as with `--relax`.
+Each decision goes through `bot.application.registrations.decide`. The previewed draw is kept
+in this process's memory for 15 minutes, so what is confirmed is exactly what was shown.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from storage.repositories import audit, registration_table
 
 DRAFT_LIFETIME = timedelta(minutes=15)
 FEATURE_LABELS = {**FILTER_LABELS, "country": N_("Country")}
+MAX_QUOTA_LINES = 200
 TIME_LIMIT = 60.0  # seconds: LEXIMIN stops early with a valid, if less fair, lottery
 ALGORITHMS = {
     "leximin": N_("LEXIMIN (the fairest)"),
@@ -56,7 +59,14 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
     drafts: dict[str, Draft] = {}
 
     async def form_page(
-        visit: Visit, event: Event, *, problems: list[str] | None = None, status: int = 200, **report: Any
+        visit: Visit,
+        event: Event,
+        *,
+        problems: list[str] | None = None,
+        status: int = 200,
+        entered: dict[str, str] | None = None,
+        explanation: list[str] | None = None,
+        **report: Any,
     ) -> web.Response:
         t = visit.t
         async with console.services.db.session() as session:
@@ -72,6 +82,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             problems=problems or [],
             status=status,
             report=report or None,
+            entered=entered or {},
+            explanation=explanation or [],
         )
 
     async def event_of(request: web.Request) -> Event:
@@ -89,7 +101,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         from bot.cli.select import Algorithm, QuotaChoice, build_problem, run_selection
         from bot.cli.select_event import load_candidates, pool_of
         from bot.selection.feasibility import check_feasibility, relaxed_quotas
-        from bot.selection.pool import PoolError, SelectionProblem
+        from bot.selection.pool import PoolError, SelectionProblem, parse_quota
         from bot.selection.report import build_report
 
         t = visit.t
@@ -99,28 +111,74 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         seats_text = str(form.get("seats", "")).strip()
         algorithm = str(form.get("algorithm", "leximin"))
         kind = str(form.get("kind", "")) or None
+        quota_text = str(form.get("quotas", ""))
+        relax = form.get("relax") == "yes"
+        entered = {"seats": seats_text, "quotas": quota_text, "relax": "yes" if relax else ""}
         if not seats_text.isdigit() or int(seats_text) < 1 or algorithm not in ALGORITHMS:
             return await form_page(
-                visit, event, problems=[t._("Enter how many to select, from 1.")], status=422
+                visit,
+                event,
+                problems=[t._("Enter how many to select, from 1.")],
+                status=422,
+                entered=entered,
             )
         seats = int(seats_text)
-        try:
-            async with svc.db.session() as session:
+        lines = [(n, line.strip()) for n, line in enumerate(quota_text.splitlines(), 1) if line.strip()]
+        overrides = []
+        bad_lines = []
+        for number, line in lines[:MAX_QUOTA_LINES]:
+            try:
+                overrides.append(parse_quota(line))
+            except PoolError as exc:  # the CLI's own words: the line is staff's text, not personal data
+                bad_lines.append(t._("Quota line {number}: {problem}").format(number=number, problem=exc))
+        if len(lines) > MAX_QUOTA_LINES:
+            bad_lines.append(t._("Too many quota lines: keep the ones that matter."))
+        if bad_lines:
+            return await form_page(visit, event, problems=bad_lines, status=422, entered=entered)
+        async with svc.db.session() as session:
+            try:
                 _event, candidates = await load_candidates(session, event.code, kind)
-            if not candidates:
-                raise PoolError("nothing to select from")
-            problem = build_problem(pool_of(candidates), seats, QuotaChoice())
-        except PoolError:
+            except PoolError:
+                candidates = []
+        if not candidates:
             return await form_page(
                 visit,
                 event,
                 problems=[t._("There are no pending requests of that kind to select from.")],
                 status=422,
+                entered=entered,
+            )
+        try:
+            problem = build_problem(pool_of(candidates), seats, QuotaChoice(overrides=tuple(overrides)))
+        except PoolError as exc:
+            return await form_page(
+                visit,
+                event,
+                problems=[t._("Check the number and the quotas: {problem}").format(problem=exc)],
+                status=422,
+                entered=entered,
             )
         relaxed = False
+        explanation: list[str] = []
         if seats < len(problem.pool):
             answer = await asyncio.to_thread(check_feasibility, problem)
             if not answer.feasible:
+                explanation = answer.explain()
+                if overrides and not relax:
+                    # As the CLI without --relax: explain, change nothing, let staff decide.
+                    return await form_page(
+                        visit,
+                        event,
+                        problems=[
+                            t._(
+                                "The quotas cannot all be met. Change them, or tick "
+                                "“Use the nearest feasible quotas”."
+                            )
+                        ],
+                        status=422,
+                        entered=entered,
+                        explanation=explanation,
+                    )
                 problem = SelectionProblem(
                     problem.pool, problem.seats, relaxed_quotas(problem, answer.relaxation)
                 )
@@ -140,6 +198,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return await form_page(
             visit,
             event,
+            entered=entered,
+            explanation=explanation,
             draft=key,
             relaxed=relaxed,
             summary=t._("{selected} of {applicants} selected; seed {seed}.").format(

@@ -4,11 +4,18 @@ return it with a reason the author reads in their language.
 The decisions are `submission_review.publish` and `bot.application.submissions.return_submission`,
 as for the chat's /submissions; the assessment is `bot.domain.assessment.assess`. The queue
 lists references and the assessment only; titles and texts are shown one submission at a time.
+*Download the published set* zips what `liaison submissions export DIR` writes (the HTML page,
+the CSV and the files), through the same function, audited the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
+import tempfile
 import uuid
+import zipfile
+from pathlib import Path
 
 from aiohttp import web
 
@@ -53,6 +60,16 @@ def _flags(t: Translation, item: Submission) -> list[str]:
     if item.has_document:
         flags.append(t._("Sent as a document."))
     return flags
+
+
+def zipped(directory: Path) -> bytes:
+    """Every file under `directory`, at its path relative to it, in one zip archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(directory).as_posix())
+    return buffer.getvalue()
 
 
 def routes(console: WebConsole) -> list[web.RouteDef]:
@@ -152,8 +169,26 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             )
         return await queue(request, visit, notice)
 
+    async def export_published(request: web.Request, visit: Visit) -> web.StreamResponse:
+        from bot.cli.submissions import export
+
+        svc = console.services
+        # The CLI's files, written to a private temporary directory only while they are zipped.
+        with tempfile.TemporaryDirectory(prefix="liaison-submissions-") as directory:
+            await export(svc, Path(directory), actor=visit.actor)
+            body = await asyncio.to_thread(zipped, Path(directory))
+        name = f"submissions-{svc.clock().date().isoformat()}.zip"
+        return web.Response(
+            body=body,
+            headers={
+                "Content-Type": "application/zip",
+                "Content-Disposition": f'attachment; filename="{name}"',
+            },
+        )
+
     return [
         web.get("/web/submissions", console.page(REVIEWERS, queue)),
+        web.post("/web/submissions/export", console.page(REVIEWERS, export_published)),
         web.get("/web/submissions/{submission_id}", console.page(REVIEWERS, show)),
         web.get("/web/submissions/{submission_id}/document", console.page(REVIEWERS, document)),
         web.post("/web/submissions/{submission_id}/{action:publish|return}", console.page(REVIEWERS, decide)),
