@@ -30,6 +30,7 @@ from telegram.ext import (
 from bot.domain import eligibility
 from bot.domain.registration_texts import KIND_CHOICES, KIND_LABELS, event_title
 from bot.handlers.answered import mark_answered, refuse_stale_press
+from bot.handlers.dialog_kit import DialogKit
 from bot.handlers.events import (
     REGISTER_PREFIX,
     chat_id,
@@ -86,21 +87,10 @@ MOTIVATION_QUESTIONS: dict[str, str] = {
 # --- the draft and small helpers ---
 
 
-def draft(context: Context) -> dict[str, Any]:
-    assert context.user_data is not None
-    found: dict[str, Any] = context.user_data.setdefault(DRAFT_KEY, {})
-    return found
-
-
-def _t(update: Update, context: Context) -> Translation:
-    language = draft(context).get("language")
-    if language:
-        return services(context).translator.get(language)
-    return person_translation(update, context, None)
-
-
-def _button(label: str, step: str, value: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{step}:{value}")
+KIT = DialogKit(DRAFT_KEY, PREFIX, language_field="language")
+draft = KIT.draft
+_t = KIT.translation
+_button = KIT.button
 
 
 def _pressed(update: Update) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.application import proposals as sharing
 from bot.handlers.answered import mark_answered, refuse_stale_press
+from bot.handlers.dialog_kit import DialogKit
 from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation, region_label
 from bot.handlers.staff.events import check_link, parse_local_moment
 from bot.i18n import Translation, language_name
@@ -47,21 +48,10 @@ END = ConversationHandler.END
 DONE, NONE, SEND, STOP = "done", "none", "send", "stop"
 
 
-def draft(context: Context) -> dict[str, Any]:
-    assert context.user_data is not None
-    found: dict[str, Any] = context.user_data.setdefault(DRAFT_KEY, {})
-    return found
-
-
-def _t(update: Update, context: Context) -> Translation:
-    language = draft(context).get("ui")
-    if language:
-        return services(context).translator.get(language)
-    return person_translation(update, context, None)
-
-
-def _button(label: str, step: str, value: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{step}:{value}")
+KIT = DialogKit(DRAFT_KEY, PREFIX)
+draft = KIT.draft
+_t = KIT.translation
+_button = KIT.button
 
 
 async def _send(

@@ -8,8 +8,6 @@ database (sealed) and never sits in the persisted draft. Only PDF, DOCX and ODT 
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -23,8 +21,9 @@ from telegram.ext import (
 
 from bot.domain import documents
 from bot.handlers.answered import mark_answered, refuse_stale_press
+from bot.handlers.dialog_kit import DialogKit
 from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation
-from bot.i18n import N_, Translation, language_name
+from bot.i18n import N_, language_name
 from bot.reference import validation
 from bot.services import Context, services
 from bot.settings import LANGUAGES
@@ -49,21 +48,10 @@ DISCLAIMER = N_(
 OTHER_LANGUAGE = "other"
 
 
-def draft(context: Context) -> dict[str, Any]:
-    assert context.user_data is not None
-    found: dict[str, Any] = context.user_data.setdefault(DRAFT_KEY, {})
-    return found
-
-
-def _t(update: Update, context: Context) -> Translation:
-    language = draft(context).get("ui")
-    if language:
-        return services(context).translator.get(language)
-    return person_translation(update, context, None)
-
-
-def _button(label: str, step: str, value: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=f"{PREFIX}:{step}:{value}")
+KIT = DialogKit(DRAFT_KEY, PREFIX)
+draft = KIT.draft
+_t = KIT.translation
+_button = KIT.button
 
 
 async def _send(update: Update, context: Context, text: str, rows: list[list[InlineKeyboardButton]]) -> None:

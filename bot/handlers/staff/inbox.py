@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -269,7 +271,10 @@ async def send_canned(update: Update, context: Context, member: StaffUser, parts
     await _send(update, context, _delivery_note(t, routed))
 
 
-async def assign_to_me(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+async def _act(
+    update: Update, context: Context, parts: list[str], action: Callable[..., Awaitable[object]], done: str
+) -> None:
+    """Run one inbox action on the pressed question; a refusal is answered in words."""
     t = translation(update, context)
     question_id = _question_id(parts)
     svc = services(context)
@@ -277,26 +282,19 @@ async def assign_to_me(update: Update, context: Context, member: StaffUser, part
         if question_id is None:
             raise asking.InboxRefused("unknown")
         async with svc.db.session() as session:
-            await asking.assign(session, question_id, staff_id=member.id, now=svc.clock())
+            await action(session, question_id, now=svc.clock())
     except asking.InboxRefused as refused:
         await _answer(update, _reason(t, refused.reason))
         return
-    await _answer(update, t._("Assigned to you."))
+    await _answer(update, t._(done))
+
+
+async def assign_to_me(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
+    await _act(update, context, parts, partial(asking.assign, staff_id=member.id), N_("Assigned to you."))
 
 
 async def close_question(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
-    t = translation(update, context)
-    question_id = _question_id(parts)
-    svc = services(context)
-    try:
-        if question_id is None:
-            raise asking.InboxRefused("unknown")
-        async with svc.db.session() as session:
-            await asking.close(session, question_id, staff_id=member.id, now=svc.clock())
-    except asking.InboxRefused as refused:
-        await _answer(update, _reason(t, refused.reason))
-        return
-    await _answer(update, t._("Closed."))
+    await _act(update, context, parts, partial(asking.close, staff_id=member.id), N_("Closed."))
 
 
 async def ask_faq_wording(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
