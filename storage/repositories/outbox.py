@@ -163,7 +163,6 @@ class ClaimedRow:
     protect_content: bool
     attempts: int
     claims: int = 0  # the fencing token of this claim
-    lease_until: datetime | None = None
 
 
 def _due(channel: str, now: datetime) -> Any:
@@ -216,7 +215,6 @@ async def claim(
             OUTBOX.c.protect_content,
             OUTBOX.c.attempts,
             OUTBOX.c.claims,
-            OUTBOX.c.lease_until,
         )
     )
     rows = (await session.execute(statement)).all()
