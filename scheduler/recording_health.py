@@ -82,7 +82,6 @@ class RecordingHealth:
     def __init__(self, metrics: DeliveryMetrics) -> None:
         self._metrics = metrics
         self.reason: str | None = None
-        self.changes = 0
         self._clear = asyncio.Event()
         self._clear.set()
         metrics.blind.labels("").set(0)
@@ -102,7 +101,6 @@ class RecordingHealth:
             error_class,
         )
         self.reason = reason
-        self.changes += 1
         self._clear.clear()
         self._metrics.blind.clear()
         self._metrics.blind.labels(reason).set(1)
@@ -112,7 +110,6 @@ class RecordingHealth:
             return
         LOGGER.warning("outbox outcomes are recorded again (was: %s); workers resume", self.reason)
         self.reason = None
-        self.changes += 1
         self._metrics.blind.clear()
         self._metrics.blind.labels("").set(0)
         self._clear.set()

@@ -319,7 +319,6 @@ class Lane:
         if outcome is None:
             # Its lease ran out while it waited: another claim will send it; writing anything
             # now could undo that claim's outcome (the token fence would refuse it anyway).
-            workers.expired += 1
             return
         transition = next_transition(
             outcome,
@@ -401,7 +400,6 @@ class OutboxWorkers:
         self.recorder = Recorder(
             db, clock, self.health, self.metrics, timeout=settings.record_timeout_seconds
         )
-        self.expired = 0  # claims whose lease ran out before their send could start
         self.lanes = [Lane(self, sender) for sender in senders]
         self._tasks: list[asyncio.Task[None]] = []
         self.cancelled: set[uuid.UUID] = set()  # broadcasts cancelled while their rows were in flight
