@@ -16,13 +16,16 @@ import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 import yaml
 
 from bot.settings import LANGUAGES, Settings
+
+if TYPE_CHECKING:
+    from storage.models import InvitationRecord
 
 calendar_app = typer.Typer(no_args_is_help=True, help="Regional calendars: feeds and invitations.")
 
@@ -205,6 +208,16 @@ def read_specs(path: Path) -> list[EventSpec]:
     return specs
 
 
+def invitation_lines(code: str, record: InvitationRecord | None) -> list[str]:
+    """When a new event's invitations go out, and the warning when that is late (R8)."""
+    if record is None:
+        return []
+    lines = [f"invitations go out {record.send_at:%Y-%m-%d %H:%M}Z, {record.lead_days} days ahead"]
+    if record.late:
+        lines.append(f"WARNING: that is less than six weeks before {code}; recorded, and staff are told")
+    return lines
+
+
 async def apply_spec(services: Any, spec: EventSpec, *, actor: str = "cli") -> list[str]:
     """Create or update one event in its own transaction; returns the lines to print."""
     from bot.application import events as event_service
@@ -237,16 +250,7 @@ async def apply_spec(services: Any, spec: EventSpec, *, actor: str = "cli") -> l
             )
             published = await event_service.publish(session, new, actor=actor, now=now)
             event, record = published.event, published.invitation
-            lines = [f"event {event.code} created"]
-            if record is not None:
-                lines.append(
-                    f"invitations go out {record.send_at:%Y-%m-%d %H:%M}Z, {record.lead_days} days ahead"
-                )
-                if record.late:
-                    lines.append(
-                        f"WARNING: that is less than six weeks before {event.code}; recorded, and staff are told"
-                    )
-            return lines
+            return [f"event {event.code} created", *invitation_lines(event.code, record)]
         if (spec.kind and spec.kind != existing.kind) or (spec.region and spec.region != existing.region):
             raise SpecError(
                 f"the kind and region of {existing.code} cannot change; cancel it and create another"

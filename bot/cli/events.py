@@ -70,6 +70,7 @@ def add(
     """Add an event; prints its code and the invitation link payload."""
     from bot.application import events as event_service
     from bot.bootstrap import open_services
+    from bot.cli.calendar import invitation_lines
     from bot.reference.countries import Region
     from storage.models import EventKind
 
@@ -106,17 +107,10 @@ def add(
             async with services.db.session() as session:
                 published = await event_service.publish(session, new, actor="cli", now=services.clock())
             code_ = published.event.code
-            lines = [f"event {code_} added; invitation link: https://t.me/<your bot>?start=ev_{code_}"]
-            record = published.invitation
-            if record is not None:
-                lines.append(
-                    f"invitations go out {record.send_at:%Y-%m-%d %H:%M}Z, {record.lead_days} days ahead"
-                )
-                if record.late:
-                    lines.append(
-                        f"WARNING: that is less than six weeks before {code_}; recorded, and staff are told"
-                    )
-            return lines
+            return [
+                f"event {code_} added; invitation link: https://t.me/<your bot>?start=ev_{code_}",
+                *invitation_lines(code_, published.invitation),
+            ]
         finally:
             await services.db.dispose()
 
