@@ -95,6 +95,9 @@ def add_event(code: str, *, capacity: int | None = None, kind: str = "consultati
     ]  # fmt: skip
     result = run_cli([*args, *(["--capacity", str(capacity)] if capacity else [])])
     assert result.code == 0, result.err
+    if kind == "consultation":  # invited to, and inside the six weeks of R8: the late warning is printed
+        assert "invitations go out" in result.out, result.out
+        assert f"WARNING: that is less than six weeks before {code.upper()}" in result.out, result.out
 
 
 # --- events ---
