@@ -193,7 +193,8 @@ class _Texts:
         return found
 
     def attachment(self, language: str | None, kind: str | None) -> tuple[str, bytes, str]:
-        # Keyed by what differs in the file: languages without their own title share the fallback's.
+        # Keyed by what differs in the file: its language (title, description and the translated
+        # criteria note) and whether it is an observer's.
         key = (language or "", kind == OBSERVER)
         found = self.files.get(key)
         if found is None:
