@@ -289,8 +289,8 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
     """Write the outcome of attempts: sent rows in a few statements, the rest row by row (batched).
 
     A row is written only while its `claims` counter still equals the update's token; the
-    count of updates refused because another claim took the row over is returned (for sent
-    rows; others are counted when the driver reports it).
+    count of updates refused because another claim took the row over is returned, for sent
+    rows only: the other outcomes are written in one executemany, whose row count is not read.
     """
     stale = 0
     sent_by_token: dict[int | None, list[uuid.UUID]] = {}
