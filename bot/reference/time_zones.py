@@ -39,7 +39,7 @@ def search(query: str, limit: int = 8) -> list[str]:
     wanted = normalise(query)
     if not wanted:
         return []
-    exact = {zone.casefold(): zone for zone in _aliases()}.get(query.strip().casefold())
+    exact = _by_folded_name().get(query.strip().casefold())
     if exact is not None:
         return [exact]
     ranked: list[tuple[int, str]] = []
@@ -57,8 +57,9 @@ def search(query: str, limit: int = 8) -> list[str]:
 
 
 @functools.cache
-def _aliases() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def _by_folded_name() -> dict[str, str]:
+    """Every zone tzdata knows, aliases too, by its case-folded name (built once, not per search)."""
+    return {zone.casefold(): zone for zone in zoneinfo.available_timezones()}
 
 
 def offered(country: str | None, now: datetime) -> list[str]:
