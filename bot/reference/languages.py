@@ -40,12 +40,18 @@ def _by_name() -> dict[str, str]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _codes() -> frozenset[str]:
+    """The codes `_by_name` leads to, as a set (not a scan of its values on every lookup)."""
+    return frozenset(_by_name().values())
+
+
 def find_language(name: str) -> str | None:
     """The code of the language called `name` in any of the six languages or in itself, or None."""
     key = _key(name)
     if not key:
         return None
-    if key in _by_name().values() and len(key) in (2, 3):
+    if len(key) in (2, 3) and key in _codes():
         return key
     return _by_name().get(key)
 
