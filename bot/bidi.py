@@ -65,16 +65,19 @@ class _IsolatingFormatter(string.Formatter):
         return isolate(super().format_field(value, format_spec))
 
 
+_FORMATTER = _IsolatingFormatter()  # stateless: one for every message
+
+
 class RtlText(str):
     """A right-to-left catalog message whose `.format(...)` isolates every value it receives."""
 
     __slots__ = ()
 
     def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        return _IsolatingFormatter().vformat(str(self), args, kwargs)
+        return _FORMATTER.vformat(str(self), args, kwargs)
 
     def format_map(self, mapping: Mapping[str, Any]) -> str:  # type: ignore[override]
-        return _IsolatingFormatter().vformat(str(self), (), mapping)
+        return _FORMATTER.vformat(str(self), (), mapping)
 
 
 def strip_isolates(text: str) -> str:
