@@ -61,7 +61,4 @@ class Roster:
     def add(self, name: str, language: str | None) -> RosterEntry:
         """A new person with the next free id (ids never repeat, so the bot never mixes two people)."""
         user_id = max((entry.user_id for entry in self.people), default=FIRST_USER_ID - 1) + 1
-        entry = RosterEntry(name, user_id, language)
-        self.people.append(entry)
-        self.save()
-        return entry
+        return self.remember(name, user_id, language)
