@@ -37,6 +37,8 @@ EVENT_FEATURES = ("stakeholder_type", "subregion", "country", "gender", "age_gro
 UNKNOWN = "unknown"
 """The value of a feature nobody gave (unanswered, or the person was erased): a group of its own."""
 
+_BATCH = 500  # people whose balance answers one query reads (well under SQLite's bound parameters)
+
 WAITING = (RegistrationStatus.PENDING.value, RegistrationStatus.WAITLISTED.value)
 """Requests a selection decides: not yet decided, or waitlisted by an earlier round."""
 
@@ -90,6 +92,8 @@ async def load_candidates(
     session: AsyncSession, code: str, kind: str | None
 ) -> tuple[Event, list[Candidate]]:
     """The event with `code` and its eligible requests of `kind` that wait for a decision."""
+    from sqlalchemy import select
+
     from storage.models.profiles import BalanceData
     from storage.repositories import events, registrations
 
@@ -104,14 +108,16 @@ async def load_candidates(
         raise PoolError(
             f"the event has requests of several kinds waiting ({', '.join(kinds)}): choose one with --kind"
         )
-    found = []
-    for registration in waiting:
-        if kind is not None and registration.kind != kind:
-            continue
-        balance = None
-        if registration.person_id is not None:
-            balance = await session.get(BalanceData, registration.person_id)
-        found.append(candidate(registration, balance))
+    chosen = [r for r in waiting if kind is None or r.kind == kind]
+    # One query per batch of people, not one per registration.
+    person_ids = [r.person_id for r in chosen if r.person_id is not None]
+    balances: dict[uuid.UUID, BalanceData] = {}
+    for start in range(0, len(person_ids), _BATCH):
+        rows = await session.scalars(
+            select(BalanceData).where(BalanceData.person_id.in_(person_ids[start : start + _BATCH]))
+        )
+        balances.update((row.person_id, row) for row in rows)
+    found = [candidate(r, balances.get(r.person_id) if r.person_id is not None else None) for r in chosen]
     return event, found
 
 
