@@ -68,6 +68,9 @@ async def test_select_from_registrations_accepts_waitlists_and_tells_everyone(da
         _event, candidates = await load_candidates(session, code, None)
     assert len(candidates) == 24
     assert {c.values["age_group"] for c in candidates} >= {"unknown"}  # unanswered is a group of its own
+    # Everyone answered gender: each candidate carries their own answer, none is lost on the way.
+    assert {c.values["gender"] for c in candidates} == {"woman", "man"}
+    assert {c.values["age_group"] for c in candidates} - {"unknown"} <= {"18-29", "30-44"}
     pool = pool_of(candidates)
     choice = QuotaChoice(overrides=(Quota("country", "KE", 0, 3), Quota("gender", "woman", 3, 3)))
     problem = build_problem(pool, 6, choice)
