@@ -193,7 +193,7 @@ async def _invite(
 
     from scheduler.notices import Text, delivery_for
     from scheduler.outbox import enqueue
-    from storage.models import Contact, Event
+    from storage.models import Channel, Contact, Event
     from storage.repositories import contacts
 
     assert isinstance(session, AsyncSession) and isinstance(contact, Contact) and isinstance(event, Event)
@@ -210,7 +210,9 @@ async def _invite(
     address_id = await contacts.address_for(session, services.keyring, contact, now=now, language=language)
     text = Text(body, subject=t._("Invitation: {event}").format(event=title))
     await enqueue(
-        session, [delivery_for(address_id, "email", text, key=f"invite:{contact.id}:{event.code}")], now=now
+        session,
+        [delivery_for(address_id, Channel.EMAIL.value, text, key=f"invite:{contact.id}:{event.code}")],
+        now=now,
     )
     await contacts.mark_invited(session, contact, event.code, now=now)
 
