@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.application import Refused
 from bot.domain import faq_search
 from bot.domain.reprisal import looks_like_reprisal
 from bot.i18n import N_, Translation, Translator
@@ -42,12 +43,8 @@ CANNED: dict[str, str] = {
 }
 
 
-class InboxRefused(ValueError):
-    """An action that cannot be done as asked; `reason` is a code the chat translates."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InboxRefused(Refused):
+    """A question action that cannot be done as asked."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.application import Refused
 from bot.application import events as event_service
 from bot.i18n import Translation
 from scheduler.notices import Notice, Notices, Render, Routed, Text, recipient
@@ -25,12 +26,8 @@ MAX_TITLE = 200
 MAX_REASON = 500
 
 
-class ProposalRefused(ValueError):
-    """`reason` is a code the chat translates: not_onboarded, too_many, past, gone, decided, empty."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class ProposalRefused(Refused):
+    """`reason` is one of: not_onboarded, too_many, past, gone, decided, empty."""
 
 
 @dataclass(frozen=True)
