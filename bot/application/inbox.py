@@ -119,6 +119,20 @@ async def ask(
     return question
 
 
+async def _audit(
+    session: AsyncSession, action: str, question: Question, *, staff_id: uuid.UUID, now: datetime
+) -> None:
+    """Record a staff action on a question, by ids only."""
+    await audit.append(
+        session,
+        at=now,
+        actor=f"staff:{staff_id}",
+        action=action,
+        subject_type="question",
+        subject_id=str(question.id),
+    )
+
+
 async def _open(session: AsyncSession, question_id: uuid.UUID) -> Question:
     question = await inbox.get_question(session, question_id)
     if question is None:
@@ -143,14 +157,7 @@ async def reply(
         raise InboxRefused("too_long")
     question = await _open(session, question_id)
     saved = await inbox.add_reply(session, question, body, staff_id=staff_id, now=now)
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="question.reply",
-        subject_type="question",
-        subject_id=str(question.id),
-    )
+    await _audit(session, "question.reply", question, staff_id=staff_id, now=now)
     asker = await recipient(session, question.person_id)
     if asker is None:
         return None
@@ -191,14 +198,7 @@ async def assign(
 ) -> Question:
     question = await _open(session, question_id)
     question.assigned_to = staff_id
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="question.assign",
-        subject_type="question",
-        subject_id=str(question.id),
-    )
+    await _audit(session, "question.assign", question, staff_id=staff_id, now=now)
     return question
 
 
@@ -208,14 +208,7 @@ async def close(
     question = await _open(session, question_id)
     if question.status == QuestionStatus.OPEN.value:
         question.status = QuestionStatus.CLOSED.value
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="question.close",
-        subject_type="question",
-        subject_id=str(question.id),
-    )
+    await _audit(session, "question.close", question, staff_id=staff_id, now=now)
     return question
 
 
