@@ -27,6 +27,7 @@ from bot.handlers.staff.access import (
     expect_text,
     unshort,
 )
+from bot.handlers.staff.local_time import staff_time_zone
 from bot.i18n import N_, Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
 from bot.services import Context, services, translation
@@ -86,7 +87,9 @@ def _region(t: Translation, region: str | None) -> str:
         return region
 
 
-def _describe(t: Translation, member: StaffUser, question: Question, replies: list[str]) -> str:
+def _describe(
+    t: Translation, member: StaffUser, question: Question, replies: list[str], zone: str | None
+) -> str:
     if question.assigned_to is None:
         who = t._("nobody")
     elif question.assigned_to == member.id:
@@ -105,7 +108,7 @@ def _describe(t: Translation, member: StaffUser, question: Question, replies: li
             language=language_name(question.language),
         ),
         t._("Asked {when}. Status: {status}. Assigned to: {who}.").format(
-            when=t.datetime(question.created_at, None), status=status, who=who
+            when=t.datetime(question.created_at, zone), status=status, who=who
         ),
         "",
         question.body,
@@ -148,9 +151,8 @@ async def show(update: Update, context: Context, member: StaffUser, chosen: Inbo
     heading = t.ngettext(
         "{count} question waits for an answer.", "{count} questions wait for an answer.", waiting
     ).format(count=waiting)
-    await _send(
-        update, context, f"{heading}\n\n{_describe(t, member, question, texts)}", InlineKeyboardMarkup(rows)
-    )
+    described = _describe(t, member, question, texts, await staff_time_zone(update, context))
+    await _send(update, context, f"{heading}\n\n{described}", InlineKeyboardMarkup(rows))
 
 
 async def inbox_command(update: Update, context: Context, member: StaffUser, args: list[str]) -> None:
