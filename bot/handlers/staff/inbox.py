@@ -17,6 +17,7 @@ from functools import partial
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import inbox as asking
+from bot.handlers.ask import STATUS_LABELS
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -33,7 +34,7 @@ from bot.reference.countries import REGION_LABELS, Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
 from scheduler.notices import Routed
-from storage.models import Channel, Question, QuestionStatus
+from storage.models import Channel, Question
 from storage.repositories import inbox
 from storage.repositories.inbox import InboxFilter
 
@@ -96,11 +97,7 @@ def _describe(
         who = t._("you")
     else:
         who = t._("another staff member")
-    status = {
-        QuestionStatus.OPEN.value: t._("waiting for an answer"),
-        QuestionStatus.ANSWERED.value: t._("answered"),
-        QuestionStatus.CLOSED.value: t._("closed"),
-    }[question.status]
+    status = t._(STATUS_LABELS[question.status])
     lines = [
         t._("Question {reference} · {region} · {language}").format(
             reference=question.reference,
