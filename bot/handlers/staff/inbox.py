@@ -18,6 +18,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import inbox as asking
 from bot.handlers.ask import STATUS_LABELS
+from bot.handlers.events import region_label
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -30,7 +31,7 @@ from bot.handlers.staff.access import (
 )
 from bot.handlers.staff.local_time import staff_time_zone
 from bot.i18n import N_, Translation, language_name
-from bot.reference.countries import REGION_LABELS, Region
+from bot.reference.countries import Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
 from scheduler.notices import Routed
@@ -80,12 +81,7 @@ async def _answer(update: Update, text: str | None = None) -> None:
 
 
 def _region(t: Translation, region: str | None) -> str:
-    if region is None:
-        return t._("no region")
-    try:
-        return t._(REGION_LABELS[Region(region)])
-    except ValueError:
-        return region
+    return t._("no region") if region is None else region_label(t, region)
 
 
 def _describe(
