@@ -16,7 +16,7 @@ from bot.application import Refused
 from bot.application import events as event_service
 from bot.i18n import Translation
 from scheduler.notices import Notice, Notices, Render, Routed, Text, recipient
-from storage.models import EventKind, EventProposal, ProposalStatus
+from storage.models import EventKind, EventProposal, Person, ProposalStatus
 from storage.repositories import audit, profiles, proposals
 
 RATE_WINDOW = timedelta(days=7)
@@ -42,13 +42,19 @@ class NewProposal:
     language: str
 
 
+async def may_propose(session: AsyncSession, person: Person | None, *, now: datetime) -> None:
+    """Refuse (not_onboarded, too_many) a person who may not share an event now; the chat asks this
+    before its first question, and `propose` again when the proposal is sent."""
+    if person is None or not profiles.is_onboarded(person):
+        raise ProposalRefused("not_onboarded")
+    if await proposals.count_since(session, person.id, now - RATE_WINDOW) >= RATE_LIMIT:
+        raise ProposalRefused("too_many")
+
+
 async def propose(
     session: AsyncSession, person_id: uuid.UUID, new: NewProposal, *, now: datetime
 ) -> EventProposal:
-    if not profiles.is_onboarded(await profiles.get(session, person_id)):
-        raise ProposalRefused("not_onboarded")
-    if await proposals.count_since(session, person_id, now - RATE_WINDOW) >= RATE_LIMIT:
-        raise ProposalRefused("too_many")
+    await may_propose(session, await profiles.get(session, person_id), now=now)
     if new.starts_at <= now:
         raise ProposalRefused("past")
     if new.kind not in KINDS or not new.title.strip():
