@@ -125,9 +125,11 @@ async def approve(update: Update, context: Context, member: StaffUser, parts: li
                 session, svc.notices, found.id, staff_id=member.id, now=svc.clock()
             )
             code = published.event.code
-    except (sharing.ProposalRefused, ValueError) as refused:
+    except ValueError as refused:  # a ProposalRefused, or the event service refusing to publish it
         log.info("proposal %s not approved: %s", found.id, type(refused).__name__)
-        await _answer(update, _reason(t, getattr(refused, "reason", "")))
+        await _answer(
+            update, _reason(t, refused.reason if isinstance(refused, sharing.ProposalRefused) else "")
+        )
         return
     await _answer(update)
     await _send(
