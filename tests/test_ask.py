@@ -92,6 +92,11 @@ async def test_an_arabic_question_reaches_the_inbox_and_the_reply_comes_back_in_
     amal = person(sandbox, "Amal", "ar")
     sam = person(sandbox, "Sam", "en")
     await a_staff_member(services, sam)
+    async with services.db.session() as session:  # staff read times in the zone of their own profile
+        profile = await profiles.ensure_person(
+            session, services.keyring, sam.id, now=datetime.now(UTC), language="en"
+        )
+        profile.time_zone = "Asia/Tokyo"
     await amal.send("هل يمكنكم مساعدتي في الحصول على تأشيرة للسفر إلى جنيف؟")
     assert (await amal.next_reply()).content == "هل أرسل هذا إلى المكتب؟"
     await amal.press("إرسال")
@@ -107,6 +112,7 @@ async def test_an_arabic_question_reaches_the_inbox_and_the_reply_comes_back_in_
     shown = (await sam.next_reply()).content
     assert "1 question waits for an answer." in shown
     assert question.reference in shown and "العربية" in shown and "تأشيرة" in shown
+    assert "(Tokyo, GMT+09:00)" in shown
     await sam.press("Assign to me")
     assert (await sam.callback_answer()).answer_text == "Assigned to you."
     await sam.press("Reply")

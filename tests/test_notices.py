@@ -99,3 +99,4 @@ async def test_send_renders_in_the_persons_language_and_says_which_channel(datab
     mail, chat = rows[f"t:{blocked}:email"], rows[f"t:{fine}:telegram"]
     assert mail.body is not None and "/registrations" in mail.body and "Отправьте" in mail.body
     assert mail.subject == "zone Asia/Almaty" and chat.subject is None
+    assert chat.body == mail.body  # the chat gets the same Russian text, without the subject

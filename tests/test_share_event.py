@@ -87,6 +87,21 @@ async def propose(who: SandboxPerson, t_language: str, title: str, when: str) ->
     await who.press(t._("Send"))
 
 
+async def proposal_before_staff(
+    services: Services, sandbox: SandboxServer, *, public: bool
+) -> tuple[SandboxPerson, SandboxPerson]:
+    """Kofi's organisation has shared an event and Sam, a liaison, has it open in /proposals."""
+    kofi = SandboxPerson(sandbox, sandbox.add_user(first_name="Kofi", language_code="en"))
+    sam = SandboxPerson(sandbox, sandbox.add_user(first_name="Sam", language_code="en"))
+    await organisation(services, kofi, "en", public=public)
+    await staff_member(services, sam)
+    await propose(kofi, "en", "Diaspora dialogue on remittances", "2027-04-02 10:00")
+    await kofi.next_reply()
+    await sam.send("/proposals")
+    await sam.next_reply()
+    return kofi, sam
+
+
 async def test_a_shared_event_is_approved_and_reaches_the_feed_and_the_digest(
     world: tuple[RunningBot, ManualClock], sandbox: SandboxServer
 ) -> None:
@@ -167,15 +182,7 @@ async def test_declined_with_a_reason_and_rate_limited(
 ) -> None:
     running, _clock = world
     services = running.services
-    kofi = SandboxPerson(sandbox, sandbox.add_user(first_name="Kofi", language_code="en"))
-    sam = SandboxPerson(sandbox, sandbox.add_user(first_name="Sam", language_code="en"))
-    await organisation(services, kofi, "en", public=False)
-    await staff_member(services, sam)
-    await propose(kofi, "en", "Diaspora dialogue on remittances", "2027-04-02 10:00")
-    await kofi.next_reply()
-
-    await sam.send("/proposals")
-    await sam.next_reply()
+    kofi, sam = await proposal_before_staff(services, sandbox, public=False)
     await sam.press("Decline with a reason")
     await sam.next_reply()
     await sam.send("Please send us the agenda first.")
@@ -223,14 +230,7 @@ async def test_the_name_is_shown_only_while_public_listing_is_in_force(
 ) -> None:
     running, clock = world
     services = running.services
-    kofi = SandboxPerson(sandbox, sandbox.add_user(first_name="Kofi", language_code="en"))
-    sam = SandboxPerson(sandbox, sandbox.add_user(first_name="Sam", language_code="en"))
-    await organisation(services, kofi, "en", public=True)
-    await staff_member(services, sam)
-    await propose(kofi, "en", "Diaspora dialogue on remittances", "2027-04-02 10:00")
-    await kofi.next_reply()
-    await sam.send("/proposals")
-    await sam.next_reply()
+    kofi, sam = await proposal_before_staff(services, sandbox, public=True)
     await sam.press("Edit the title")
     await sam.next_reply()
     await sam.send("Diaspora dialogue: remittances and rights")

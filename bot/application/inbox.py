@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.application import Refused
 from bot.domain import faq_search
 from bot.domain.reprisal import looks_like_reprisal
 from bot.i18n import N_, Translation, Translator
@@ -42,12 +43,8 @@ CANNED: dict[str, str] = {
 }
 
 
-class InboxRefused(ValueError):
-    """An action that cannot be done as asked; `reason` is a code the chat translates."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InboxRefused(Refused):
+    """A question action that cannot be done as asked."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +119,20 @@ async def ask(
     return question
 
 
+async def _audit(
+    session: AsyncSession, action: str, question: Question, *, staff_id: uuid.UUID, now: datetime
+) -> None:
+    """Record a staff action on a question, by ids only."""
+    await audit.append(
+        session,
+        at=now,
+        actor=f"staff:{staff_id}",
+        action=action,
+        subject_type="question",
+        subject_id=str(question.id),
+    )
+
+
 async def _open(session: AsyncSession, question_id: uuid.UUID) -> Question:
     question = await inbox.get_question(session, question_id)
     if question is None:
@@ -146,14 +157,7 @@ async def reply(
         raise InboxRefused("too_long")
     question = await _open(session, question_id)
     saved = await inbox.add_reply(session, question, body, staff_id=staff_id, now=now)
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="question.reply",
-        subject_type="question",
-        subject_id=str(question.id),
-    )
+    await _audit(session, "question.reply", question, staff_id=staff_id, now=now)
     asker = await recipient(session, question.person_id)
     if asker is None:
         return None
@@ -194,14 +198,7 @@ async def assign(
 ) -> Question:
     question = await _open(session, question_id)
     question.assigned_to = staff_id
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="question.assign",
-        subject_type="question",
-        subject_id=str(question.id),
-    )
+    await _audit(session, "question.assign", question, staff_id=staff_id, now=now)
     return question
 
 
@@ -211,14 +208,7 @@ async def close(
     question = await _open(session, question_id)
     if question.status == QuestionStatus.OPEN.value:
         question.status = QuestionStatus.CLOSED.value
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="question.close",
-        subject_type="question",
-        subject_id=str(question.id),
-    )
+    await _audit(session, "question.close", question, staff_id=staff_id, now=now)
     return question
 
 

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.application import Refused
 from bot.application import events as event_service
 from bot.i18n import Translation
 from scheduler.notices import Notice, Notices, Render, Routed, Text, recipient
-from storage.models import EventKind, EventProposal, ProposalStatus
+from storage.models import EventKind, EventProposal, Person, ProposalStatus
 from storage.repositories import audit, profiles, proposals
 
 RATE_WINDOW = timedelta(days=7)
@@ -25,12 +26,8 @@ MAX_TITLE = 200
 MAX_REASON = 500
 
 
-class ProposalRefused(ValueError):
-    """`reason` is a code the chat translates: not_onboarded, too_many, past, gone, decided, empty."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class ProposalRefused(Refused):
+    """`reason` is one of: not_onboarded, too_many, past, gone, decided, empty."""
 
 
 @dataclass(frozen=True)
@@ -45,13 +42,19 @@ class NewProposal:
     language: str
 
 
+async def may_propose(session: AsyncSession, person: Person | None, *, now: datetime) -> None:
+    """Refuse (not_onboarded, too_many) a person who may not share an event now; the chat asks this
+    before its first question, and `propose` again when the proposal is sent."""
+    if person is None or not profiles.is_onboarded(person):
+        raise ProposalRefused("not_onboarded")
+    if await proposals.count_since(session, person.id, now - RATE_WINDOW) >= RATE_LIMIT:
+        raise ProposalRefused("too_many")
+
+
 async def propose(
     session: AsyncSession, person_id: uuid.UUID, new: NewProposal, *, now: datetime
 ) -> EventProposal:
-    if not profiles.is_onboarded(await profiles.get(session, person_id)):
-        raise ProposalRefused("not_onboarded")
-    if await proposals.count_since(session, person_id, now - RATE_WINDOW) >= RATE_LIMIT:
-        raise ProposalRefused("too_many")
+    await may_propose(session, await profiles.get(session, person_id), now=now)
     if new.starts_at <= now:
         raise ProposalRefused("past")
     if new.kind not in KINDS or not new.title.strip():
@@ -75,6 +78,20 @@ async def propose(
     )
 
 
+async def _audit(
+    session: AsyncSession, action: str, found: EventProposal, *, staff_id: uuid.UUID, now: datetime
+) -> None:
+    """Record a staff action on a proposal, by ids only."""
+    await audit.append(
+        session,
+        at=now,
+        actor=f"staff:{staff_id}",
+        action=action,
+        subject_type="event_proposal",
+        subject_id=str(found.id),
+    )
+
+
 async def _pending(session: AsyncSession, proposal_id: uuid.UUID) -> EventProposal:
     found = await proposals.get(session, proposal_id)
     if found is None:
@@ -91,14 +108,7 @@ async def edit_title(
         raise ProposalRefused("empty")
     found = await _pending(session, proposal_id)
     found.title = title.strip()[:MAX_TITLE]
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="proposal.edit",
-        subject_type="event_proposal",
-        subject_id=str(found.id),
-    )
+    await _audit(session, "proposal.edit", found, staff_id=staff_id, now=now)
 
 
 async def _tell(
@@ -130,14 +140,7 @@ async def approve(
     )
     await proposals.mark_community(session, published.event.id, found.person_id, found.kind, found.languages)
     found.status, found.decided_at, found.event_id = ProposalStatus.APPROVED.value, now, published.event.id
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="proposal.approve",
-        subject_type="event_proposal",
-        subject_id=str(found.id),
-    )
+    await _audit(session, "proposal.approve", found, staff_id=staff_id, now=now)
     title = found.title
 
     def render(t: Translation, _zone: str | None) -> Text:
@@ -169,14 +172,7 @@ async def decline(
         now,
         reason.strip()[:MAX_REASON],
     )
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="proposal.decline",
-        subject_type="event_proposal",
-        subject_id=str(found.id),
-    )
+    await _audit(session, "proposal.decline", found, staff_id=staff_id, now=now)
     title, why = found.title, found.reason
 
     def render(t: Translation, _zone: str | None) -> Text:

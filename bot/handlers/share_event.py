@@ -23,14 +23,13 @@ from telegram.ext import (
 from bot.application import proposals as sharing
 from bot.handlers.answered import mark_answered, refuse_stale_press
 from bot.handlers.dialog_kit import DialogKit
-from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation, region_label
+from bot.handlers.events import chat_id, find_person, person_translation, region_label
 from bot.handlers.staff.events import check_link, parse_local_moment
 from bot.i18n import Translation, language_name
 from bot.reference.countries import Region
 from bot.services import Context, services
 from bot.settings import LANGUAGES
 from scheduler.community import KIND_LABELS
-from storage.repositories import proposals
 
 NAME = "share_event"
 DRAFT_KEY = "share_event"
@@ -92,19 +91,16 @@ async def start(update: Update, context: Context) -> object:
     svc = services(context)
     async with svc.db.session() as session:
         person = await find_person(session, update, context)
-        recent = (
-            0
-            if person is None
-            else await proposals.count_since(session, person.id, svc.clock() - sharing.RATE_WINDOW)
-        )
+        refusal: str | None = None
+        try:
+            await sharing.may_propose(session, person, now=svc.clock())
+        except sharing.ProposalRefused as refused:
+            refusal = refused.reason
     t = person_translation(update, context, person)
     d = draft(context)
     d.clear()
-    if person is None or not is_onboarded(person):
-        await _send(update, context, _refusal(t, "not_onboarded"))
-        return END
-    if recent >= sharing.RATE_LIMIT:
-        await _send(update, context, _refusal(t, "too_many"))
+    if person is None or refusal is not None:
+        await _send(update, context, _refusal(t, refusal or "not_onboarded"))
         return END
     d.update(ui=t.language, zone=person.time_zone or "UTC", step=TITLE, languages=[])
     await _send(

@@ -17,6 +17,8 @@ from functools import partial
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import inbox as asking
+from bot.handlers.ask import STATUS_LABELS
+from bot.handlers.events import region_label
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -27,12 +29,13 @@ from bot.handlers.staff.access import (
     expect_text,
     unshort,
 )
+from bot.handlers.staff.local_time import staff_time_zone
 from bot.i18n import N_, Translation, language_name
-from bot.reference.countries import REGION_LABELS, Region
+from bot.reference.countries import Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
 from scheduler.notices import Routed
-from storage.models import Channel, Question, QuestionStatus
+from storage.models import Channel, Question
 from storage.repositories import inbox
 from storage.repositories.inbox import InboxFilter
 
@@ -78,26 +81,19 @@ async def _answer(update: Update, text: str | None = None) -> None:
 
 
 def _region(t: Translation, region: str | None) -> str:
-    if region is None:
-        return t._("no region")
-    try:
-        return t._(REGION_LABELS[Region(region)])
-    except ValueError:
-        return region
+    return t._("no region") if region is None else region_label(t, region)
 
 
-def _describe(t: Translation, member: StaffUser, question: Question, replies: list[str]) -> str:
+def _describe(
+    t: Translation, member: StaffUser, question: Question, replies: list[str], zone: str | None
+) -> str:
     if question.assigned_to is None:
         who = t._("nobody")
     elif question.assigned_to == member.id:
         who = t._("you")
     else:
         who = t._("another staff member")
-    status = {
-        QuestionStatus.OPEN.value: t._("waiting for an answer"),
-        QuestionStatus.ANSWERED.value: t._("answered"),
-        QuestionStatus.CLOSED.value: t._("closed"),
-    }[question.status]
+    status = t._(STATUS_LABELS[question.status])
     lines = [
         t._("Question {reference} · {region} · {language}").format(
             reference=question.reference,
@@ -105,7 +101,7 @@ def _describe(t: Translation, member: StaffUser, question: Question, replies: li
             language=language_name(question.language),
         ),
         t._("Asked {when}. Status: {status}. Assigned to: {who}.").format(
-            when=t.datetime(question.created_at, None), status=status, who=who
+            when=t.datetime(question.created_at, zone), status=status, who=who
         ),
         "",
         question.body,
@@ -148,9 +144,8 @@ async def show(update: Update, context: Context, member: StaffUser, chosen: Inbo
     heading = t.ngettext(
         "{count} question waits for an answer.", "{count} questions wait for an answer.", waiting
     ).format(count=waiting)
-    await _send(
-        update, context, f"{heading}\n\n{_describe(t, member, question, texts)}", InlineKeyboardMarkup(rows)
-    )
+    described = _describe(t, member, question, texts, await staff_time_zone(update, context))
+    await _send(update, context, f"{heading}\n\n{described}", InlineKeyboardMarkup(rows))
 
 
 async def inbox_command(update: Update, context: Context, member: StaffUser, args: list[str]) -> None:

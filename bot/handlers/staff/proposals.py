@@ -24,7 +24,7 @@ from bot.handlers.staff.access import (
 from bot.i18n import N_, Translation, language_name
 from bot.services import Context, services, translation
 from scheduler.community import KIND_LABELS
-from storage.models import EventProposal
+from storage.models import EventProposal, ProposalStatus
 from storage.repositories import proposals
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ async def _item(update: Update, context: Context, parts: list[str]) -> EventProp
     svc = services(context)
     async with svc.db.session() as session:
         found = None if found_id is None else await proposals.get(session, found_id)
-    if found is None or found.status != "pending":
+    if found is None or found.status != ProposalStatus.PENDING.value:
         await _answer(update, _reason(translation(update, context), "decided"))
         return None
     return found
@@ -125,9 +125,11 @@ async def approve(update: Update, context: Context, member: StaffUser, parts: li
                 session, svc.notices, found.id, staff_id=member.id, now=svc.clock()
             )
             code = published.event.code
-    except (sharing.ProposalRefused, ValueError) as refused:
+    except ValueError as refused:  # a ProposalRefused, or the event service refusing to publish it
         log.info("proposal %s not approved: %s", found.id, type(refused).__name__)
-        await _answer(update, _reason(t, getattr(refused, "reason", "")))
+        await _answer(
+            update, _reason(t, refused.reason if isinstance(refused, sharing.ProposalRefused) else "")
+        )
         return
     await _answer(update)
     await _send(
