@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,3 +108,30 @@ def new_person(sandbox: SandboxServer, running_bot: RunningBot) -> Callable[...,
         return SandboxPerson(sandbox, user)
 
     return make
+
+
+@contextlib.asynccontextmanager
+async def bot_with_email(
+    sandbox: SandboxServer,
+    database_url: str,
+    keyring: Keyring,
+    smtp: tuple[str, int],
+    data_dir: Path,
+    *,
+    clock: Clock = system_clock,
+) -> AsyncIterator[RunningBot]:
+    """The real bot against the sandbox with email sent to a loopback SMTP server (`smtp`: host, port).
+
+    Callers set the outbox's LIAISON_OUTBOX_* pace (poll, progress, chat interval) in the environment.
+    """
+    db = Database(database_url, keyring)
+    settings = settings_for_tests(
+        data_dir, database_url=database_url, smtp_host=smtp[0], smtp_port=smtp[1], smtp_security="none"
+    )
+    running = RunningBot(sandbox, make_services(settings, db, clock))
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+        await db.dispose()

@@ -16,10 +16,9 @@ from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
 from bot.services import Services
 from storage.crypto.keyring import Keyring
-from storage.db import Database
 from storage.models import Channel, FaqEntry, Question, QuestionStatus, StaffRole
 from storage.repositories import people, profiles, staff
-from tests.bot_fixtures import RunningBot, make_services, settings_for_tests
+from tests.bot_fixtures import RunningBot, bot_with_email
 from tests.smtp_fixtures import SmtpServer
 
 
@@ -36,21 +35,9 @@ async def asking_bot(
     monkeypatch.setenv("LIAISON_OUTBOX_POLL_SECONDS", "0.1")
     monkeypatch.setenv("LIAISON_OUTBOX_HTTP_ENABLED", "false")
     monkeypatch.setenv("LIAISON_OUTBOX_PRIVATE_CHAT_INTERVAL", "0")
-    db = Database(sqlite_url, keyring)
-    settings = settings_for_tests(
-        tmp_path,
-        database_url=sqlite_url,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-    )
-    running = RunningBot(sandbox, make_services(settings, db))
-    await running.start()
-    try:
+    smtp = (smtp_server.host, smtp_server.port)
+    async with bot_with_email(sandbox, sqlite_url, keyring, smtp, tmp_path) as running:
         yield running
-    finally:
-        await running.stop()
-        await db.dispose()
 
 
 def person(sandbox: SandboxServer, name: str, language: str) -> SandboxPerson:

@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.models import Channel, OutboxMessage, StaffRole
 from storage.repositories import outbox as outbox_repository
 from storage.repositories import people, staff
-from tests.bot_fixtures import RunningBot, make_services, settings_for_tests
+from tests.bot_fixtures import RunningBot, bot_with_email
 from tests.smtp_fixtures import SmtpServer
 from tests.test_senders_telegram import eventually
 
@@ -92,22 +92,9 @@ async def mail_bot(
     monkeypatch.setenv("LIAISON_OUTBOX_POLL_SECONDS", "0.1")
     monkeypatch.setenv("LIAISON_OUTBOX_HTTP_ENABLED", "false")
     monkeypatch.setenv("LIAISON_OUTBOX_PRIVATE_CHAT_INTERVAL", "0")
-    db = Database(sqlite_url, keyring)
-    settings = settings_for_tests(
-        tmp_path,
-        database_url=sqlite_url,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-    )
-    services = make_services(settings, db)
-    running = RunningBot(sandbox, services)
-    await running.start()
-    try:
+    smtp = (smtp_server.host, smtp_server.port)
+    async with bot_with_email(sandbox, sqlite_url, keyring, smtp, tmp_path) as running:
         yield running
-    finally:
-        await running.stop()
-        await db.dispose()
 
 
 async def add_subscriber(

@@ -16,9 +16,8 @@ from bot.sandbox.server import SandboxServer
 from scheduler import change_notices, reminders
 from scheduler.clock import ManualClock
 from storage.crypto.keyring import Keyring
-from storage.db import Database
 from storage.models import Event
-from tests.bot_fixtures import RunningBot, make_services, settings_for_tests
+from tests.bot_fixtures import RunningBot, bot_with_email
 from tests.calendar_helpers import an_event, outbox_rows, register, someone
 from tests.smtp_fixtures import SmtpServer
 from tests.waiting import eventually
@@ -39,22 +38,10 @@ async def mail_bot(
     monkeypatch.setenv("LIAISON_OUTBOX_POLL_SECONDS", "0.05")
     monkeypatch.setenv("LIAISON_OUTBOX_HTTP_ENABLED", "false")
     monkeypatch.setenv("LIAISON_OUTBOX_PRIVATE_CHAT_INTERVAL", "0")
-    db = Database(sqlite_url, keyring)
-    settings = settings_for_tests(
-        tmp_path,
-        database_url=sqlite_url,
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-    )
     clock = ManualClock(datetime(2026, 3, 1, 9, tzinfo=UTC))  # registration: winter time in Paris
-    running = RunningBot(sandbox, make_services(settings, db, clock))
-    await running.start()
-    try:
+    smtp = (smtp_server.host, smtp_server.port)
+    async with bot_with_email(sandbox, sqlite_url, keyring, smtp, tmp_path, clock=clock) as running:
         yield running
-    finally:
-        await running.stop()
-        await db.dispose()
 
 
 def texts(sandbox: SandboxServer, user_id: int) -> list[str]:
