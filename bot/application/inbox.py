@@ -23,11 +23,11 @@ from bot.reference.countries import region_of
 from scheduler.notices import CASE_HANDLERS, Notice, Notices, Routed, Text, recipient, staff_recipients
 from storage.crypto.keyring import Keyring
 from storage.models import FaqEntry, Question, QuestionStatus
+from storage.models.events import in_language
 from storage.repositories import audit, inbox, profiles
 
 MAX_QUESTION = 2000
 MAX_REPLY = 3000
-FALLBACK_LANGUAGE = "en"
 
 # Answers staff may send with one tap; the person reads them in the language they asked in.
 CANNED: dict[str, str] = {
@@ -55,16 +55,12 @@ class Offer:
     matches: tuple[FaqEntry, ...]
 
 
-def _text_in(texts: dict[str, str], language: str) -> str | None:
-    return texts.get(language) or texts.get(FALLBACK_LANGUAGE) or next(iter(texts.values()), None)
-
-
 def question_of(entry: FaqEntry, language: str) -> str:
-    return _text_in(entry.questions, language) or ""
+    return in_language(entry.questions, language)
 
 
 def answer_of(entry: FaqEntry, language: str) -> str:
-    return _text_in(entry.answers, language) or ""
+    return in_language(entry.answers, language)
 
 
 async def offer(session: AsyncSession, text: str) -> Offer:

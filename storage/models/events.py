@@ -57,13 +57,13 @@ class Event(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     def title(self, language: str | None) -> str:
-        return _in_language(self.titles, language)
+        return in_language(self.titles, language)
 
     def description(self, language: str | None) -> str:
-        return _in_language(self.descriptions or {}, language)
+        return in_language(self.descriptions or {}, language)
 
 
-def _in_language(texts: dict[str, Any], language: str | None) -> str:
+def in_language(texts: dict[str, Any], language: str | None) -> str:
     """The text in `language`, else English, else any language there is."""
     for code in (language, FALLBACK_LANGUAGE):
         if code and texts.get(code):
