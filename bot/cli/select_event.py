@@ -22,7 +22,7 @@ from bot.cli.select import Algorithm, QuotaChoice, build_problem, preview
 from bot.domain.eligibility import FLOOR_QUESTIONS
 from bot.selection.lottery import Selection
 from bot.selection.pool import Applicant, Pool, PoolError
-from storage.models.registrations import Registration, RegistrationKind, RegistrationStatus
+from storage.models.registrations import UNKNOWN_CATEGORY, Registration, RegistrationKind, RegistrationStatus
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
     from storage.models.profiles import BalanceData
 
 EVENT_FEATURES = ("stakeholder_type", "subregion", "country", "gender", "age_group", "migrant_led")
-UNKNOWN = "unknown"
-"""The value of a feature nobody gave (unanswered, or the person was erased): a group of its own."""
+UNKNOWN = UNKNOWN_CATEGORY  # a feature nobody gave: a group of its own
 
 _BATCH = 500  # people whose balance answers one query reads (well under SQLite's bound parameters)
 

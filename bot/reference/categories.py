@@ -7,8 +7,9 @@ from bot.domain.registration_texts import KIND_LABELS, STATUS_LABELS
 from bot.i18n import N_, Translation
 from bot.reference import stakeholders
 from bot.reference.countries import REGION_LABELS, Region, country_name, subregion_name
+from storage.models.registrations import UNKNOWN_CATEGORY
 
-UNKNOWN = "unknown"  # storage.repositories.review.UNKNOWN: a category nobody gave
+UNKNOWN = UNKNOWN_CATEGORY  # a category nobody gave
 
 # The balance questions' answers (R10); age ranges read the same in every language.
 BALANCE_LABELS: dict[str, str] = {

@@ -26,6 +26,7 @@ from storage.models.profiles import (
 )
 from storage.models.proposals import CommunityEvent, EventProposal, ProposalStatus
 from storage.models.registrations import (
+    UNKNOWN_CATEGORY,
     ReferenceCounter,
     Registration,
     RegistrationKind,
@@ -51,6 +52,7 @@ from storage.models.web import WebSession, WebSignInLink
 
 __all__ = [
     "NEEDS_VERIFICATION",
+    "UNKNOWN_CATEGORY",
     "AuditEntry",
     "BalanceData",
     "Base",

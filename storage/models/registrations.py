@@ -19,6 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.models.base import Base, UtcDateTime, uuid_pk
 from storage.sealed import SealedText
 
+# The value of a category nobody gave (a balance question unanswered, or the person erased):
+# counted, selected and shown as a group of its own.
+UNKNOWN_CATEGORY = "unknown"
+
 
 class RegistrationKind(StrEnum):
     PARTICIPANT = "participant"  # informal consultation (R4), or a briefing

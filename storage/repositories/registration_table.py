@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import BalanceData, Registration, RegistrationStatus
+from storage.models import UNKNOWN_CATEGORY, BalanceData, Registration, RegistrationStatus
 
 FILTERS = ("status", "kind", "stakeholder_type", "subregion", "gender", "age_group", "migrant_led")
-UNKNOWN = "unknown"
+UNKNOWN = UNKNOWN_CATEGORY
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    UNKNOWN_CATEGORY,
     BalanceData,
     Channel,
     ConsentPurpose,
@@ -25,7 +26,7 @@ from storage.models import (
 )
 from storage.repositories import audit, people
 
-UNKNOWN = "unknown"
+UNKNOWN = UNKNOWN_CATEGORY
 
 
 @dataclass(frozen=True)
