@@ -115,16 +115,11 @@ def write_files(
 
 async def export(services: Services, directory: Path, *, actor: str = "cli") -> tuple[int, Path, Path]:
     """Write the published set into `directory`; the export is audited (the web console passes its actor)."""
-    from storage.repositories import audit, submission_review, submissions
+    from storage.repositories import audit, submission_review
 
     async with services.db.session() as session:
         items = await submission_review.published(session)
-        documents = {}
-        for item in items:
-            if item.document_name and (
-                document := await submissions.published_document(session, item.reference)
-            ):
-                documents[item.reference] = document
+        documents = {item.reference: item.document for item in items if item.document is not None}
         await audit.append(
             session, at=services.clock(), actor=actor, action="submission.export", subject_type="submissions",
             subject_id=str(len(items)),

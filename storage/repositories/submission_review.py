@@ -93,6 +93,7 @@ class Published:
     language: str
     document_name: str | None
     created_at: datetime
+    document: submissions.Document | None = None  # the published file itself, read once here
 
 
 async def published(session: AsyncSession) -> list[Published]:
@@ -113,6 +114,7 @@ async def published(session: AsyncSession) -> list[Published]:
                 row.language,
                 document.filename if document else None,
                 row.created_at,
+                document,
             )
         )
     return found

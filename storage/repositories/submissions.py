@@ -67,16 +67,6 @@ async def create(
     return submission
 
 
-async def published_document(session: AsyncSession, reference: str) -> Document | None:
-    """The file of the published submission `reference`, if it has one."""
-    submission_id = await session.scalar(
-        select(Submission.id).where(
-            Submission.reference == reference, Submission.status == SubmissionStatus.PUBLISHED.value
-        )
-    )
-    return await document_of(session, submission_id) if submission_id is not None else None
-
-
 async def document_of(session: AsyncSession, submission_id: uuid.UUID) -> Document | None:
     row = await session.scalar(
         select(SubmissionDocument).where(SubmissionDocument.submission_id == submission_id)
