@@ -34,3 +34,10 @@ class DialogKit:
 
     def button(self, label: str, step: str, value: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(label, callback_data=f"{self.prefix}:{step}:{value}")
+
+    def back(self, t: Translation, target: str) -> InlineKeyboardButton:
+        """◀ Back to the step `target`, keeping what was typed."""
+        return self.button(t._("◀ Back"), BACK, target)
+
+
+BACK = "back"  # the step of every ◀ Back button

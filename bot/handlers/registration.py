@@ -30,7 +30,7 @@ from telegram.ext import (
 from bot.domain import eligibility
 from bot.domain.registration_texts import KIND_CHOICES, KIND_LABELS, event_title
 from bot.handlers.answered import mark_answered, refuse_stale_press
-from bot.handlers.dialog_kit import DialogKit
+from bot.handlers.dialog_kit import BACK, DialogKit
 from bot.handlers.events import (
     REGISTER_PREFIX,
     chat_id,
@@ -55,7 +55,6 @@ CHANGE_PREFIX = "myreg:chg:"
 DEEP_LINK = r"^/start(@\w+)? ev_"
 
 CONSENT, KIND, CRITERIA, OFFER, MOTIVATION = "consent", "kind", "criteria", "offer", "motivation"
-BACK = "back"
 END = ConversationHandler.END
 
 MOTIVATION_RULE = validation.TextRule(min_length=30, max_length=500, allow_urls=True)
@@ -378,7 +377,7 @@ async def _ask_criterion(update: Update, context: Context) -> object:
     )
     rows = [
         [_button(t._("Yes, I do"), step, "yes"), _button(t._("No, I do not"), step, "no")],
-        [_back_button(t, KIND if index == 0 else f"q{index - 1}")],
+        [KIT.back(t, KIND if index == 0 else f"q{index - 1}")],
     ]
     d["step"] = CRITERIA
     await _send(update, context, text, rows)
@@ -411,7 +410,7 @@ async def criterion_pressed(update: Update, context: Context) -> object:
         rows = [
             [_button(t._("Yes, observe instead"), "obs", "yes")],
             [_button(t._("No, thank you"), "obs", "no")],
-            [_back_button(t, f"q{index}")],
+            [KIT.back(t, f"q{index}")],
         ]
         await _send(update, context, text, rows)
         return OFFER
@@ -451,7 +450,7 @@ async def _ask_motivation(update: Update, context: Context) -> object:
     d["step"] = MOTIVATION
     template = MOTIVATION_QUESTIONS[d["kind"]]
     question = t._(template).format(min=MOTIVATION_RULE.min_length, max=MOTIVATION_RULE.max_length)
-    await _send(update, context, question, [[_back_button(t, KIND)]])
+    await _send(update, context, question, [[KIT.back(t, KIND)]])
     return MOTIVATION
 
 
@@ -467,11 +466,6 @@ async def motivation_typed(update: Update, context: Context) -> object:
         await _send(update, context, validation.explain(problem, t, MOTIVATION_RULE), [])
         return MOTIVATION
     return await _record(update, context, motivation=text)
-
-
-def _back_button(t: Translation, target: str) -> InlineKeyboardButton:
-    """◀ Back to `target`: the way to take part ("kind") or floor question n ("q<n>")."""
-    return _button(t._("◀ Back"), BACK, target)
 
 
 async def back_pressed(update: Update, context: Context) -> object:

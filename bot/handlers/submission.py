@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from bot.domain import documents
 from bot.handlers.answered import mark_answered, refuse_stale_press
-from bot.handlers.dialog_kit import DialogKit
+from bot.handlers.dialog_kit import BACK, DialogKit
 from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation
 from bot.i18n import N_, language_name
 from bot.reference import validation
@@ -33,7 +33,7 @@ NAME = "submission"
 DRAFT_KEY = "submission"
 PREFIX = "sub"
 TITLE, LANGUAGE, PUBLISH, CONTENT = "title", "language", "publish", "content"
-BACK, KEEP = "back", "keep"
+KEEP = "keep"
 MAX_SHOWN_TITLE = 40  # of a kept title on its button
 END = ConversationHandler.END
 
@@ -149,7 +149,7 @@ async def _ask_language(update: Update, context: Context) -> object:
     buttons = [_button(language_name(code), LANGUAGE, code) for code in LANGUAGES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(t._("Another language"), LANGUAGE, OTHER_LANGUAGE)])
-    rows.append([_button(t._("◀ Back"), BACK, TITLE)])
+    rows.append([KIT.back(t, TITLE)])
     await _send(update, context, t._("In which language is your submission written?"), rows)
     return LANGUAGE
 
@@ -178,7 +178,7 @@ async def _ask_publish(update: Update, context: Context) -> object:
     rows = [
         [_button(t._("Yes, publish it"), PUBLISH, "yes")],
         [_button(t._("No, do not publish it"), PUBLISH, "no")],
-        [_button(t._("◀ Back"), BACK, LANGUAGE)],
+        [KIT.back(t, LANGUAGE)],
     ]
     await _send(update, context, text, rows)
     return PUBLISH
@@ -216,7 +216,7 @@ async def publish_pressed(update: Update, context: Context) -> object:
             max=TEXT_RULE.max_length,
             megabytes=documents.MAX_DOCUMENT_BYTES // (1024 * 1024),
         ),
-        [[_button(t._("◀ Back"), BACK, PUBLISH)]],
+        [[KIT.back(t, PUBLISH)]],
     )
     return CONTENT
 
