@@ -28,6 +28,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.application.broadcasts import SENDERS, preview_text, progress_text
 from bot.i18n import Translation, language_name
 from bot.private_chat import own_private_chat
 from bot.reference.countries import REGION_LABELS, Region
@@ -37,7 +38,7 @@ from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
 from scheduler import broadcasts
 from scheduler.delivery import DeliveryEngine, delivery
-from storage.models import Broadcast, BroadcastState, StaffRole
+from storage.models import Broadcast, BroadcastState
 from storage.repositories import outbox as outbox_repository
 from storage.repositories import staff
 from storage.repositories.outbox import BroadcastProgress
@@ -46,7 +47,6 @@ log = logging.getLogger(__name__)
 
 DRAFTS_KEY = "broadcast_drafts"
 RATES_KEY = "broadcast_rates"
-SENDERS = (StaffRole.ADMINISTRATOR.value, StaffRole.LIAISON.value)
 TEXT, MORE, WHO, REGION, KIND, EVENT, CHANNEL, CONFIRM = range(8)
 CHANNEL_CHOICES = broadcasts.CHANNEL_CHOICES
 
@@ -330,24 +330,6 @@ async def channel_chosen(update: Update, context: Context) -> int:
 # --- preview and send ---
 
 
-def preview_text(t: Translation, result: broadcasts.Preview) -> str:
-    lines = [t._("Recipients: {count}.").format(count=result.total)]
-    for (language, channel), count in sorted(result.counts.items()):
-        line = (
-            t._("{language} by email: {count}")
-            if channel == "email"
-            else t._("{language} by Telegram: {count}")
-        )
-        lines.append(line.format(language=language_name(language), count=count))
-    if result.fallback:
-        lines.append(
-            t._("{count} of them get another language: there is no version in theirs.").format(
-                count=result.fallback
-            )
-        )
-    return "\n".join(lines)
-
-
 async def _show_preview(update: Update, context: Context, draft: Draft) -> int:
     t = translation(update, context)
     svc = services(context)
@@ -424,30 +406,6 @@ async def send(update: Update, context: Context) -> int:
 
 def _cancel_markup(t: Translation, broadcast_id: uuid.UUID) -> InlineKeyboardMarkup:
     return _keyboard([[_button(t._("Cancel the broadcast"), f"stop:{broadcast_id.hex}")]])
-
-
-def progress_text(
-    t: Translation, progress: BroadcastProgress, rate: float | None, *, state: str = "sending"
-) -> str:
-    if state == BroadcastState.CANCELLED.value:
-        head = t._("Broadcast cancelled.")
-    elif progress.done:
-        head = t._("Broadcast finished.")
-    else:
-        head = t._("Sending the broadcast…")
-    lines = [
-        head,
-        t._("Sent: {sent}. Failed: {failed}. Left: {left}.").format(
-            sent=progress.sent, failed=progress.failed, left=progress.remaining
-        ),
-    ]
-    if rate is not None and not progress.done:
-        lines.append(t._("Rate: {rate} per second.").format(rate=f"{rate:.1f}"))
-    if progress.unknown:
-        lines.append(t._("Delivery unsure: {count}.").format(count=progress.unknown))
-    if progress.cancelled:
-        lines.append(t._("Not sent: {count}.").format(count=progress.cancelled))
-    return "\n".join(lines)
 
 
 async def cancel_broadcast(update: Update, context: Context) -> None:

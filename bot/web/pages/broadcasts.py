@@ -15,7 +15,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import select
 
-from bot.handlers.broadcast import SENDERS, preview_text, progress_text
+from bot.application.broadcasts import SENDERS, preview_text, progress_text
 from bot.i18n import N_, Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
 from bot.reference.stakeholders import LABELS as TYPE_LABELS
