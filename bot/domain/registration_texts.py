@@ -53,6 +53,9 @@ REASONS: dict[str, str] = {
     "duplicate": N_("Your organisation is already registered through someone else."),
     "other": N_("The organisers could not accept it this time."),
 }
+# Reasons that fit each decision, for the chat's /review and the web console alike.
+WAITLIST_REASONS = ("capacity", "balance", "other")
+DECLINE_REASONS = ("criteria", "late", "duplicate", "capacity", "other")
 
 
 def event_title(event: Event, t: Translation) -> str:

@@ -15,7 +15,7 @@ import uuid
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import registrations as decisions
-from bot.domain.registration_texts import KIND_LABELS, REASONS
+from bot.domain.registration_texts import DECLINE_REASONS, KIND_LABELS, REASONS, WAITLIST_REASONS
 from bot.handlers.staff.access import CASE_READERS, StaffButton, StaffCommand, StaffUser, button, unshort
 from bot.i18n import N_, Translation
 from bot.reference import stakeholders
@@ -25,10 +25,6 @@ from storage.models import Event, Registration, RegistrationStatus
 from storage.repositories import registrations, review
 
 log = logging.getLogger(__name__)
-
-# Reasons that fit each decision (the person reads the reason with the notice).
-WAITLIST_REASONS = ("capacity", "balance", "other")
-DECLINE_REASONS = ("criteria", "late", "duplicate", "capacity", "other")
 
 
 async def _send(

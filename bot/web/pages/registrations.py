@@ -17,8 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.application import registrations as decisions
-from bot.domain.registration_texts import REASONS
-from bot.handlers.staff.review import DECLINE_REASONS, WAITLIST_REASONS
+from bot.domain.registration_texts import DECLINE_REASONS, REASONS, WAITLIST_REASONS
 from bot.i18n import N_
 from bot.web.console import CASE_READERS, Visit, WebConsole
 from bot.web.labels import category
@@ -27,7 +26,7 @@ from storage.repositories import audit, registration_table, review
 
 LOGGER = logging.getLogger(__name__)
 
-# The reasons that fit each decision are the chat's; the person reads the reason with the notice.
+# The reasons that fit each decision are the chat's too; the person reads the reason with the notice.
 DECISIONS = {
     RegistrationStatus.ACCEPTED.value: (),
     RegistrationStatus.WAITLISTED.value: WAITLIST_REASONS,
