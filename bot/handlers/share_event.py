@@ -21,10 +21,11 @@ from telegram.ext import (
 )
 
 from bot.application import proposals as sharing
+from bot.domain.event_input import parse_local_moment
 from bot.handlers.answered import mark_answered, refuse_stale_press
 from bot.handlers.dialog_kit import DialogKit
 from bot.handlers.events import chat_id, find_person, person_translation, region_label
-from bot.handlers.staff.events import check_link, parse_local_moment
+from bot.handlers.staff.events import check_link
 from bot.i18n import Translation, language_name
 from bot.reference.countries import Region
 from bot.services import Context, services

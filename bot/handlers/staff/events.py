@@ -14,12 +14,22 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.application import events as event_service
+from bot.domain.event_input import (
+    KINDS,
+    MAX_CAPACITY,
+    MAX_MOMENT,
+    MAX_TITLE,
+    MAX_ZONE,
+    REGIONS,
+    parse_capacity,
+    parse_local_moment,
+    parse_zone,
+)
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -32,53 +42,22 @@ from bot.handlers.staff.access import (
     unshort,
 )
 from bot.i18n import N_, Translation, language_name
-from bot.reference.countries import Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
 from scheduler import change_notices
 from scheduler.calendar_texts import deep_link, kind_label, region_label
-from storage.models import Event, EventKind, EventStatus
+from storage.models import Event, EventStatus
 from storage.repositories import events
 
 log = logging.getLogger(__name__)
 
 EVENT_STAFF = CASE_READERS  # liaison staff and administrators
-MAX_TITLE = 200
-MAX_ZONE = 64
-MAX_MOMENT = 32
 MAX_LINK = change_notices.MAX_LINK
-MAX_CAPACITY = 100_000
 LIFETIME = timedelta(minutes=15)
 STEP = "evt:"  # every Pending.kind of this dialog starts with it
 
-KINDS = tuple(kind.value for kind in EventKind)
-REGIONS = tuple(region.value for region in Region)
-
 
 # --- plain checks, tested without bot or database ---
-
-
-def parse_zone(text: str) -> str | None:
-    """An IANA zone name such as Africa/Nairobi, or None."""
-    name = text.strip()
-    if not name or len(name) > MAX_ZONE or " " in name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return name
-
-
-def parse_local_moment(text: str, time_zone: str) -> datetime | None:
-    """`2026-06-10 09:00` (or with a T) read in `time_zone`, as aware UTC; None when malformed."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(time_zone))
-    return moment.astimezone(UTC)
 
 
 def check_link(text: str) -> str | None:
@@ -86,14 +65,6 @@ def check_link(text: str) -> str | None:
     if len(link) > MAX_LINK or " " in link or not link.startswith(("https://", "http://")):
         return None
     return link if len(link) > len("https://") else None
-
-
-def parse_capacity(text: str) -> int | None:
-    cleaned = text.strip().replace(",", "").replace(" ", "")
-    if not cleaned.isdigit():
-        return None
-    value = int(cleaned)
-    return value if 1 <= value <= MAX_CAPACITY else None
 
 
 # --- sending and the draft ---

@@ -2,8 +2,8 @@
 
 The work is `bot.application.events.publish` and `.change`, the functions the chat's /event and
 `liaison events create|update|cancel` call: invitations, change notices to everyone concerned
-in their language, and the audit entry happen there. The form checks are the chat's own
-(`parse_zone`, `parse_local_moment`, `parse_capacity`).
+in their language, and the audit entry happen there. The form checks are the chat's too
+(`bot.domain.event_input`: `parse_zone`, `parse_local_moment`, `parse_capacity`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.application import events as event_service
-from bot.handlers.staff.events import (
+from bot.domain.event_input import (
     KINDS,
     MAX_TITLE,
     REGIONS,
