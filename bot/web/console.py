@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.domain.staff_roles import ADMINISTRATORS, ALL_STAFF, CASE_READERS, TASK_TEAM
 from bot.i18n import N_, Translation
 from bot.services import Services
 from bot.web.settings import WebSettings, on_loopback
@@ -36,11 +37,6 @@ LOGGER = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 COOKIE = "liaison_console"
 WEB_KEY = "web_console"
-
-ADMINISTRATORS = frozenset({StaffRole.ADMINISTRATOR})
-CASE_READERS = frozenset({StaffRole.ADMINISTRATOR, StaffRole.LIAISON})
-TASK_TEAM = frozenset({StaffRole.ADMINISTRATOR, StaffRole.TASK_TEAM})
-ALL_STAFF = frozenset(StaffRole)
 
 SECURITY_HEADERS = {
     # Scripts, styles and images from this site only (no inline script, no eval), no frames,

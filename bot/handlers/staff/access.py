@@ -25,6 +25,9 @@ from telegram import InlineKeyboardButton, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.domain.staff_roles import ALL_STAFF as ALL_STAFF
+from bot.domain.staff_roles import CASE_READERS as CASE_READERS
+from bot.domain.staff_roles import TASK_TEAM as TASK_TEAM
 from bot.i18n import Translation
 from bot.private_chat import own_private_chat
 from bot.services import Context, services, translation
@@ -36,11 +39,6 @@ log = logging.getLogger(__name__)
 PREFIX = "st:"
 PENDING_KEY = "staff_console_pending"
 PENDING_LIFETIME = timedelta(minutes=15)
-
-ADMINISTRATORS = frozenset({StaffRole.ADMINISTRATOR})
-CASE_READERS = frozenset({StaffRole.ADMINISTRATOR, StaffRole.LIAISON})
-TASK_TEAM = frozenset({StaffRole.ADMINISTRATOR, StaffRole.TASK_TEAM})
-ALL_STAFF = frozenset(StaffRole)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.web.console import ADMINISTRATORS, Visit, WebConsole
+from bot.domain.staff_roles import ADMINISTRATORS
+from bot.web.console import Visit, WebConsole
 from storage.models import AuditEntry
 from storage.repositories import audit
 

@@ -23,8 +23,9 @@ from bot.domain.event_input import (
     parse_local_moment,
     parse_zone,
 )
+from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import Translation, zone_or_utc
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 from scheduler import change_notices
 from scheduler.calendar_texts import kind_label, region_label
 from storage.models import Event, EventStatus

@@ -22,7 +22,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.domain.staff_roles import CASE_READERS
+from bot.web.console import Visit, WebConsole
 from bot.web.labels import category
 from storage.repositories import events
 

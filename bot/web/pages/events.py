@@ -8,8 +8,9 @@ from aiohttp import web
 from babel.dates import format_skeleton
 
 from bot.application import registrations as decisions
+from bot.domain.staff_roles import ALL_STAFF, CASE_READERS
 from bot.i18n import zone_or_utc
-from bot.web.console import ALL_STAFF, CASE_READERS, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 from bot.web.labels import category
 from storage.repositories import events, registrations
 

@@ -13,7 +13,8 @@ from dataclasses import fields
 
 from aiohttp import web
 
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.domain.staff_roles import CASE_READERS
+from bot.web.console import Visit, WebConsole
 from storage.models import Event, RegistrationStatus
 from storage.repositories import review
 from storage.repositories.review import Participant

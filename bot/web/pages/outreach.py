@@ -23,8 +23,9 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from bot.domain.outreach import FIELDS, BadRow, map_columns, validate
+from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import N_
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 
 DRAFT_LIFETIME = timedelta(minutes=15)
 MAX_UPLOAD = 4 * 1024 * 1024

@@ -18,8 +18,9 @@ from aiohttp import web
 
 from bot.application import registrations as decisions
 from bot.domain.registration_texts import DECLINE_REASONS, REASONS, WAITLIST_REASONS
+from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import N_
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 from bot.web.labels import category
 from storage.models import Event, Registration, RegistrationStatus
 from storage.repositories import audit, registration_table, review

@@ -20,8 +20,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import N_
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 from bot.web.labels import category
 from bot.web.pages.registrations import FILTER_LABELS
 from storage.models import Event

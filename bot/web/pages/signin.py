@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.domain.staff_roles import ALL_STAFF
 from bot.i18n import Translation
 from bot.web import sessions
-from bot.web.console import ALL_STAFF, COOKIE, Visit, WebConsole
+from bot.web.console import COOKIE, Visit, WebConsole
 from storage.repositories import web_sessions
 
 MAX_SIGN_IN_BODY = 4096

@@ -10,8 +10,9 @@ from collections import Counter
 from aiohttp import web
 
 from bot.domain.registration_texts import STATUS_LABELS
+from bot.domain.staff_roles import CASE_READERS
 from bot.domain.statistics import CHART_DIMENSIONS, ordered, render_chart
-from bot.web.console import CASE_READERS, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 from bot.web.labels import category
 from bot.web.pages.registrations import FILTER_LABELS
 from storage.models import Event

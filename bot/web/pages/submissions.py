@@ -22,9 +22,10 @@ from aiohttp import web
 from bot.application import submissions as submission_decisions
 from bot.application.submissions import RETURN_REASONS
 from bot.domain.assessment import MAX_LENGTH, MIN_LENGTH, assess
+from bot.domain.staff_roles import TASK_TEAM
 from bot.i18n import Translation, language_name
 from bot.settings import LANGUAGES
-from bot.web.console import TASK_TEAM, Visit, WebConsole
+from bot.web.console import Visit, WebConsole
 from storage.models import Submission, SubmissionStatus
 from storage.repositories import submission_review, submissions
 
