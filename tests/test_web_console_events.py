@@ -122,6 +122,9 @@ async def test_import_events_from_yaml_with_a_check_first(console_world: Console
     async with browser.post(url, data=upload("- code: BAD1\n  kind: party\n", "events.yaml")) as bad:
         text = await bad.text()
     assert bad.status == 422 and "nothing was applied" in text and "kind is one of" in text
+    async with browser.post(url, data=upload("- code: nbo26\n  capacity: 5\n", "events.yaml")) as change:
+        text = await change.text()
+    assert change.status == 200 and "<td>change</td>" in text and event.title("en") in text
     yaml_text = (
         "events:\n"
         "  - code: DKR27\n    kind: briefing\n    region: africa\n    title: {en: Dakar briefing}\n"

@@ -21,10 +21,12 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import FileField
+from sqlalchemy import select
 
 from bot.domain.staff_roles import CASE_READERS
 from bot.web.console import Visit, WebConsole
 from bot.web.labels import category
+from storage.models import Event
 from storage.repositories import events
 
 DRAFT_LIFETIME = timedelta(minutes=15)
@@ -96,9 +98,15 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                 detail=str(error)[:300],
             )
         rows = []
+        codes = {events.normalise_code(spec.code) for spec in specs if spec.code}
         async with console.services.db.session() as session:
+            # One query for every entry's current event, not one per entry.
+            known = {
+                event.code: event
+                for event in await session.scalars(select(Event).where(Event.code.in_(codes)))
+            }
             for spec in specs:
-                existing = await events.by_code(session, spec.code) if spec.code else None
+                existing = known.get(events.normalise_code(spec.code)) if spec.code else None
                 if spec.cancel:
                     action = t._("cancel")
                 elif existing is None:
