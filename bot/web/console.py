@@ -91,6 +91,14 @@ class Visit:
 Page = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
 
 
+def parse_id(text: str) -> uuid.UUID | None:
+    """The id in a URL or a form field, or None when it is not one."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
 def templates() -> jinja2.Environment:
     import jinja2  # loaded when the bot is built, not by every `liaison` command that imports us
 

@@ -8,7 +8,6 @@ for the chat's /broadcast and `liaison broadcast send`; cancelling is the outbox
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +19,7 @@ from bot.i18n import N_, Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
 from bot.reference.stakeholders import LABELS as TYPE_LABELS
 from bot.settings import LANGUAGES
-from bot.web.console import Visit, WebConsole
+from bot.web.console import Visit, WebConsole, parse_id
 from scheduler import broadcasts
 from storage.models import Broadcast, BroadcastState, Event, StaffRole
 from storage.repositories import audit
@@ -33,13 +32,6 @@ CHANNEL_LABELS = {
     "both": N_("By Telegram and email"),
 }
 FIELDS = ("who", "region", "kind", "event", "channel")
-
-
-def _id(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def _draft(
@@ -169,7 +161,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
     async def progress_page(request: web.Request, visit: Visit) -> web.StreamResponse:
         t = visit.t
         svc = console.services
-        broadcast_id = _id(request.match_info["broadcast_id"])
+        broadcast_id = parse_id(request.match_info["broadcast_id"])
         async with svc.db.session() as session:
             found = await session.get(Broadcast, broadcast_id) if broadcast_id else None
             if found is None:
@@ -192,7 +184,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
 
     async def cancel(request: web.Request, visit: Visit) -> web.StreamResponse:
         svc = console.services
-        broadcast_id = _id(request.match_info["broadcast_id"])
+        broadcast_id = parse_id(request.match_info["broadcast_id"])
         if broadcast_id is None:
             raise web.HTTPNotFound()
         engine = console.engine

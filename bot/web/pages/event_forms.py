@@ -25,18 +25,11 @@ from bot.domain.event_input import (
 )
 from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import Translation, zone_or_utc
-from bot.web.console import Visit, WebConsole
+from bot.web.console import Visit, WebConsole, parse_id
 from scheduler import change_notices
 from scheduler.calendar_texts import kind_label, region_label
 from storage.models import Event, EventStatus
 from storage.repositories import events
-
-
-def _id(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def _local_input(moment: datetime, time_zone: str) -> str:
@@ -164,14 +157,14 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         )
 
     async def show(request: web.Request, visit: Visit) -> web.StreamResponse:
-        return await page_of(visit, _id(request.match_info["event_id"]))
+        return await page_of(visit, parse_id(request.match_info["event_id"]))
 
     async def edit(request: web.Request, visit: Visit) -> web.StreamResponse:
         """Move or cancel: the first post shows what will happen; the confirmed one does it."""
         t = visit.t
         svc = console.services
         now = svc.clock()
-        event_id = _id(request.match_info["event_id"])
+        event_id = parse_id(request.match_info["event_id"])
         action = request.match_info["action"]
         form = await request.post()
         async with svc.db.session() as session:

@@ -10,7 +10,6 @@ audited as in the chat.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
 from typing import Any
 
@@ -20,7 +19,7 @@ from bot.application import registrations as decisions
 from bot.domain.registration_texts import DECLINE_REASONS, REASONS, WAITLIST_REASONS
 from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import N_
-from bot.web.console import Visit, WebConsole
+from bot.web.console import Visit, WebConsole, parse_id
 from bot.web.labels import category
 from storage.models import Event, Registration, RegistrationStatus
 from storage.repositories import audit, registration_table, review
@@ -55,19 +54,12 @@ REFUSAL_TEXTS = {
 }
 
 
-def _id(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
-
-
 def routes(console: WebConsole) -> list[web.RouteDef]:
     async def table(
         request: web.Request, visit: Visit, outcome: dict[str, Any] | None = None
     ) -> web.StreamResponse:
         t = visit.t
-        event_id = _id(request.match_info["event_id"])
+        event_id = parse_id(request.match_info["event_id"])
         chosen = {name: request.query.get(name, "") for name in registration_table.FILTERS}
         async with console.services.db.session() as session:
             event = await session.get(Event, event_id) if event_id else None
@@ -132,8 +124,8 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         form = await request.post()
         decision = str(form.get("decision", ""))
         reason = str(form.get("reason", "")) or None
-        chosen = [picked for value in form.getall("registration", []) if (picked := _id(str(value)))]
-        event_id = _id(request.match_info["event_id"])
+        chosen = [picked for value in form.getall("registration", []) if (picked := parse_id(str(value)))]
+        event_id = parse_id(request.match_info["event_id"])
         problems: list[str] = []
         if decision not in DECISIONS:
             problems.append(t._("Choose accept, waiting list or decline."))
@@ -183,7 +175,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
 
     async def detail(request: web.Request, visit: Visit) -> web.StreamResponse:
         t = visit.t
-        registration_id = _id(request.match_info["registration_id"])
+        registration_id = parse_id(request.match_info["registration_id"])
         svc = console.services
         async with svc.db.session() as session:
             found = await session.get(Registration, registration_id) if registration_id else None

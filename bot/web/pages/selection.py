@@ -22,7 +22,7 @@ from aiohttp import web
 
 from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import N_
-from bot.web.console import Visit, WebConsole
+from bot.web.console import Visit, WebConsole, parse_id
 from bot.web.labels import category
 from bot.web.pages.registrations import FILTER_LABELS
 from storage.models import Event
@@ -47,13 +47,6 @@ class Draft:
     selection: Any
     algorithm: str
     expires_at: datetime
-
-
-def _id(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def routes(console: WebConsole) -> list[web.RouteDef]:
@@ -88,7 +81,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         )
 
     async def event_of(request: web.Request) -> Event:
-        event_id = _id(request.match_info["event_id"])
+        event_id = parse_id(request.match_info["event_id"])
         async with console.services.db.session() as session:
             event = await session.get(Event, event_id) if event_id else None
         if event is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import io
 import tempfile
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -25,18 +24,11 @@ from bot.domain.assessment import MAX_LENGTH, MIN_LENGTH, assess
 from bot.domain.staff_roles import TASK_TEAM
 from bot.i18n import Translation, language_name
 from bot.settings import LANGUAGES
-from bot.web.console import Visit, WebConsole
+from bot.web.console import Visit, WebConsole, parse_id
 from storage.models import Submission, SubmissionStatus
 from storage.repositories import submission_review, submissions
 
 REVIEWERS = TASK_TEAM  # administrators and the task team, as in the chat
-
-
-def _id(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 def _flags(t: Translation, item: Submission) -> list[str]:
@@ -101,7 +93,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         )
 
     async def found(request: web.Request) -> Submission:
-        item_id = _id(request.match_info["submission_id"])
+        item_id = parse_id(request.match_info["submission_id"])
         async with console.services.db.session() as session:
             item = await session.get(Submission, item_id) if item_id else None
         if item is None:
