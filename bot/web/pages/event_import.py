@@ -1,5 +1,5 @@
 """Events from a YAML or CSV file (R22), with a check before anything applies: the file is read and
-every entry checked as `liaison events create|update FILE` does (`bot.cli.calendar.read_specs`),
+every entry checked as `liaison events create|update FILE` does (`bot.application.event_specs`),
 the staff member sees what each entry will do, then applies them one by one (`apply_spec`, so the
 application service, invitations and change notices are the CLI's).
 
@@ -42,7 +42,7 @@ class Draft:
 
 
 def _read(data: bytes, suffix: str) -> list[Any]:
-    from bot.cli.calendar import read_specs
+    from bot.application.event_specs import read_specs
 
     handle, name = tempfile.mkstemp(suffix=suffix)
     try:
@@ -74,7 +74,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return page(visit)
 
     async def check(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.calendar import SpecError
+        from bot.application.event_specs import SpecError
 
         t = visit.t
         form = await request.post()
@@ -137,7 +137,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return page(visit, draft=key, rows=rows)
 
     async def apply(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.calendar import SpecError, apply_spec
+        from bot.application.event_specs import SpecError, apply_spec
 
         t = visit.t
         form = await request.post()
