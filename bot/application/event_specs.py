@@ -159,13 +159,17 @@ def parse_spec(entry: dict[str, Any]) -> EventSpec:
 
 def read_specs(path: Path) -> list[EventSpec]:
     """Events from a .yaml/.yml file (a list, or {events: [...]}) or a .csv file with a header row."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".csv":
+    return parse_specs(path.read_text(encoding="utf-8"), path.suffix)
+
+
+def parse_specs(text: str, suffix: str) -> list[EventSpec]:
+    """Events from the text of a file whose name ends in `suffix` (.yaml, .yml or .csv)."""
+    if suffix.lower() == ".csv":
         entries: list[Any] = [
             {key: value for key, value in row.items() if value not in (None, "")}
             for row in csv.DictReader(io.StringIO(text))
         ]
-    elif path.suffix.lower() in {".yaml", ".yml"}:
+    elif suffix.lower() in {".yaml", ".yml"}:
         loaded = yaml.safe_load(text)
         entries = loaded.get("events", []) if isinstance(loaded, dict) else loaded
         if not isinstance(entries, list):

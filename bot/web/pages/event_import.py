@@ -3,16 +3,14 @@ every entry checked as `liaison events create|update FILE` does (`bot.applicatio
 the staff member sees what each entry will do, then applies them one by one (`apply_spec`, so the
 application service, invitations and change notices are the CLI's).
 
-The checked entries wait in this process's memory for 15 minutes; the upload is written to a
-temporary file only while it is read.
+The checked entries wait in this process's memory for 15 minutes; the upload is read in memory,
+never written to disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,15 +40,9 @@ class Draft:
 
 
 def _read(data: bytes, suffix: str) -> list[Any]:
-    from bot.application.event_specs import read_specs
+    from bot.application.event_specs import parse_specs
 
-    handle, name = tempfile.mkstemp(suffix=suffix)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        return read_specs(Path(name))
-    finally:
-        os.unlink(name)
+    return parse_specs(data.decode("utf-8"), suffix)
 
 
 def routes(console: WebConsole) -> list[web.RouteDef]:
