@@ -1,7 +1,7 @@
 """Outreach lists (R21): upload a CSV or XLSX, see how its columns map to our fields, which rows are
 bad and which repeat, then import. Reading, mapping, validation, de-duplication, the invitations
 to an event and the audit entry are those of `liaison contacts import [--invite CODE --bot NAME]`
-(`bot.cli.contacts`, `bot.domain.outreach`); the bot's username for the invitation link is the one
+(`bot.application.contact_import`, `bot.domain.outreach`); the bot's username for the invitation link is the one
 the running bot recorded at start-up (`storage.repositories.calendar.BOT_USERNAME`).
 
 The checked rows wait in this process's memory for 15 minutes between the check and the
@@ -50,7 +50,7 @@ class Draft:
 
 
 def _read(data: bytes, suffix: str) -> tuple[list[str], list[dict[str, str]]]:
-    from bot.cli.contacts import read_rows
+    from bot.application.contact_import import read_rows
 
     handle, name = tempfile.mkstemp(suffix=suffix)
     try:
@@ -94,7 +94,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return await page(visit)
 
     async def check(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.contacts import ImportFileError
+        from bot.application.contact_import import ImportFileError
 
         t = visit.t
         form = await request.post()
@@ -152,7 +152,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return await page(visit, draft=key, summary=summary)
 
     async def do_import(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.contacts import BOT_USERNAME, ImportFileError, Invitation, import_rows
+        from bot.application.contact_import import BOT_USERNAME, ImportFileError, Invitation, import_rows
         from storage.repositories import calendar
 
         t = visit.t
