@@ -5,6 +5,7 @@ console's outreach page."""
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,9 +26,14 @@ class ImportFileError(ValueError):
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]], int]:
     """Headers, the rows as dicts, and how many rows there are. CSV (UTF-8, with or without BOM) or XLSX."""
-    suffix = path.suffix.lower()
+    return parse_rows(path.read_bytes(), path.suffix)
+
+
+def parse_rows(data: bytes, suffix: str) -> tuple[list[str], Iterator[dict[str, str]], int]:
+    """As `read_rows`, from the bytes of a file whose name ends in `suffix` (.csv or .xlsx)."""
+    suffix = suffix.lower()
     if suffix == ".csv":
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
@@ -38,7 +44,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]], int]:
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.active
         if sheet is None:
             raise ImportFileError("the workbook has no sheet")

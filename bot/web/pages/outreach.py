@@ -5,15 +5,13 @@ to an event and the audit entry are those of `liaison contacts import [--invite 
 the running bot recorded at start-up (`storage.repositories.calendar.BOT_USERNAME`).
 
 The checked rows wait in this process's memory for 15 minutes between the check and the
-import; the uploaded file is written to a temporary file only while it is read.
+import; the uploaded file is read in memory, never written to disk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,16 +48,10 @@ class Draft:
 
 
 def _read(data: bytes, suffix: str) -> tuple[list[str], list[dict[str, str]]]:
-    from bot.application.contact_import import read_rows
+    from bot.application.contact_import import parse_rows
 
-    handle, name = tempfile.mkstemp(suffix=suffix)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        headers, rows, _count = read_rows(Path(name))
-        return headers, list(rows)
-    finally:
-        os.unlink(name)
+    headers, rows, _count = parse_rows(data, suffix)
+    return headers, list(rows)
 
 
 def routes(console: WebConsole) -> list[web.RouteDef]:
