@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,40 +20,11 @@ from bot.selection.lottery import Selection
 from bot.selection.pool import (
     Pool,
     PoolError,
-    Quota,
     SelectionProblem,
-    merge_quotas,
     parse_quota,
-    proportional_quotas,
 )
 from bot.selection.report import SelectionReport, build_report
-
-
-class Algorithm(StrEnum):
-    leximin = "leximin"
-    maximin = "maximin"
-    greedy = "greedy"
-
-
-@dataclass(frozen=True)
-class QuotaChoice:
-    """How staff set the quotas: defaults proportional to the pool, then their own overrides."""
-
-    overrides: tuple[Quota, ...] = ()
-    default_features: tuple[str, ...] | None = None
-    """Features that get proportional defaults; None means every feature of the pool."""
-    tolerance: float = 0.2
-    defaults: bool = True
-
-
-def build_problem(pool: Pool, seats: int, choice: QuotaChoice) -> SelectionProblem:
-    defaults: list[Quota] = []
-    if choice.defaults:
-        defaults = proportional_quotas(
-            pool, seats, features=choice.default_features, tolerance=choice.tolerance
-        )
-    return SelectionProblem(pool=pool, seats=seats, quotas=tuple(merge_quotas(defaults, choice.overrides)))
-
+from bot.selection.runner import Algorithm, QuotaChoice, build_problem, run_selection
 
 MAXIMIN_MISSING = (
     "--algorithm maximin needs the optional package sortition-algorithms: "
@@ -72,22 +41,6 @@ def require_maximin() -> None:
             raise
         typer.echo(MAXIMIN_MISSING, err=True)
         raise typer.Exit(1) from None
-
-
-def run_selection(
-    problem: SelectionProblem, algorithm: Algorithm, *, seed: int | None, time_limit: float | None
-) -> Selection:
-    if algorithm is Algorithm.leximin:
-        from bot.selection.leximin import select_leximin
-
-        return select_leximin(problem, seed=seed, time_limit=time_limit)
-    if algorithm is Algorithm.maximin:
-        from bot.selection.maximin import select_maximin
-
-        return select_maximin(problem, seed=seed)
-    from bot.selection.greedy import select_greedy
-
-    return select_greedy(problem, seed=seed, time_limit=time_limit)
 
 
 def ensure_feasible(problem: SelectionProblem, *, relax: bool) -> SelectionProblem:

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.application.selection import Decision, apply_selection
-from bot.cli.select import Algorithm, QuotaChoice, build_problem, preview
+from bot.cli.select import preview
 from bot.domain.eligibility import FLOOR_QUESTIONS
 from bot.selection.lottery import Selection
 from bot.selection.pool import Applicant, Pool, PoolError
+from bot.selection.runner import Algorithm, QuotaChoice, build_problem
 from storage.models.registrations import UNKNOWN_CATEGORY, Registration, RegistrationKind, RegistrationStatus
 
 if TYPE_CHECKING:

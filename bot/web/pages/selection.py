@@ -92,11 +92,11 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return await form_page(visit, await event_of(request))
 
     async def run(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.select import Algorithm, QuotaChoice, build_problem, run_selection
         from bot.cli.select_event import load_candidates, pool_of
         from bot.selection.feasibility import check_feasibility, relaxed_quotas
         from bot.selection.pool import PoolError, SelectionProblem, parse_quota
         from bot.selection.report import build_report
+        from bot.selection.runner import Algorithm, QuotaChoice, build_problem, run_selection
 
         t = visit.t
         svc = console.services
