@@ -92,7 +92,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return await form_page(visit, await event_of(request))
 
     async def run(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.select_event import load_candidates, pool_of
+        from bot.application.event_selection import load_candidates, pool_of
         from bot.selection.feasibility import check_feasibility, relaxed_quotas
         from bot.selection.pool import PoolError, SelectionProblem, parse_quota
         from bot.selection.report import build_report
@@ -216,7 +216,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         )
 
     async def accept(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.select_event import confirm
+        from bot.application.event_selection import confirm
 
         t = visit.t
         svc = console.services
