@@ -2,7 +2,7 @@
 report (quotas, everyone's chance, the seed), then accept the selected and waitlist the rest.
 
 The pool, the quotas, the algorithms and the confirmation are those of `liaison select`
-(`bot.cli.select`); custom quota lines `feature:value:min:max` go through the CLI's
+(`bot.selection.runner`, `bot.application.event_selection`); custom quota lines `feature:value:min:max` go through the CLI's
 `parse_quota`, and quotas that cannot all be met are explained with the CLI's own lines
 (`Feasibility.explain`), then used only relaxed when staff ask for it, as with `--relax`.
 Each decision goes through `bot.application.registrations.decide`. The previewed draw is kept
