@@ -14,6 +14,7 @@ The bot's messages about a report never repeat what the person wrote, and are se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -257,26 +258,25 @@ async def _pressed(update: Update, context: Context) -> Draft | None:
     return draft
 
 
-async def go_back(update: Update, context: Context) -> int:
-    """◀ Back: the previous question again; everything typed so far stays in the draft."""
+async def _step_button(update: Update, context: Context, tag: str, where: Callable[[int, Draft], int]) -> int:
+    """A ◀ Back or Keep button (data `<tag><step>`): ask the step `where` gives from that step."""
     query = update.callback_query
     assert query is not None and query.data is not None
     draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    step = int(query.data.removeprefix(PREFIX + "b:"))
-    return await ask(update, context, previous_step(step, draft))
+    step = int(query.data.removeprefix(PREFIX + tag))
+    return await ask(update, context, where(step, draft))
+
+
+async def go_back(update: Update, context: Context) -> int:
+    """◀ Back: the previous question again; everything typed so far stays in the draft."""
+    return await _step_button(update, context, "b:", previous_step)
 
 
 async def keep_answer(update: Update, context: Context) -> int:
     """Keep what was typed at this step before going back, and go on."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    draft = await _pressed(update, context)
-    if draft is None:
-        return await _lost(update, context)
-    step = int(query.data.removeprefix(PREFIX + "keep:"))
-    return await ask(update, context, next_step(step, draft))
+    return await _step_button(update, context, "keep:", next_step)
 
 
 # --- steps ---------------------------------------------------------------------------------
