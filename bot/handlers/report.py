@@ -125,7 +125,7 @@ async def _lost(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-async def _too_long(update: Update, context: Context, limit: int) -> None:
+async def too_long(update: Update, context: Context, limit: int) -> None:
     t = translation(update, context)
     await say(
         update,
@@ -334,7 +334,7 @@ async def _typed_answer(update: Update, context: Context, limit: int, step: int)
     value, problem = clean_text(update.effective_message.text, limit)
     if value is None:
         if problem == "too_long":
-            await _too_long(update, context, limit)
+            await too_long(update, context, limit)
         else:
             await _ask_text(update, context)
         return step
