@@ -215,11 +215,11 @@ async def check_report_readers(settings: Settings) -> Finding:
 
 async def check_webhook(settings: Settings) -> Finding:
     """Webhook mode refuses to start without a strong secret; say so before `run` does."""
-    from bot.webhook_secret import secret_problem
+    from bot.webhook_secret import webhook_problem
 
     if not settings.webhook_url:
         return Finding("webhook", Level.OK, "not configured (LIAISON_WEBHOOK_URL unset): long polling")
-    problem = secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    problem = webhook_problem(settings)
     if problem is not None:
         return Finding("webhook", Level.BAD, problem)
     return Finding("webhook", Level.OK, "secret set, long and random enough")
