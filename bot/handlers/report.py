@@ -248,12 +248,13 @@ async def ask(update: Update, context: Context, step: int) -> int:
 
 
 async def _pressed(update: Update, context: Context) -> Draft | None:
-    """A button of this dialog was pressed: answer it, take its keyboard away, give the draft."""
+    """A button of this dialog was pressed: answer it, take its keyboard away, give the draft;
+    None, with the press left for `_lost` to answer, when the draft is gone."""
     query = update.callback_query
     assert query is not None
     draft = _draft(update, context)
-    await query.answer()
-    if draft is not None:
+    if draft is not None:  # when it is gone, `_lost` answers the press (a press is answered once)
+        await query.answer()
         await query.edit_message_reply_markup(None)
     return draft
 
@@ -415,11 +416,9 @@ async def got_who(update: Update, context: Context) -> int:
 async def got_danger(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     draft.danger = query.data.endswith(":yes")
     t = translation(update, context)
     if draft.danger:  # at once, before any other question
@@ -526,24 +525,18 @@ async def got_evidence(update: Update, context: Context) -> int:
 
 
 async def evidence_done(update: Update, context: Context) -> int:
-    query = update.callback_query
-    assert query is not None
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     return await ask(update, context, next_step(EVIDENCE, draft))
 
 
 async def got_contact(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     draft.anonymous = query.data.endswith(":anon")
     return await ask(update, context, next_step(CONTACT, draft))
 
@@ -552,11 +545,9 @@ async def confirm(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
     user_id = update.effective_user.id
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     if query.data.endswith(":discard"):
         return await _discard(update, context)
     anonymous = draft.anonymous
