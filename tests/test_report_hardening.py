@@ -182,3 +182,21 @@ async def test_back_in_a_threat_report_returns_to_the_danger_question(report_wor
     await amina.press("◀")
     again = await amina.next_reply()  # the kinds again
     assert again.content != danger.content and len(again.inline_keyboard or []) == 4
+
+
+async def test_back_on_a_lost_draft_answers_the_press_once(report_world: ReportWorld) -> None:
+    from bot.handlers.report import DRAFTS_KEY
+
+    await report_world.reader(9107)
+    lin = report_world.person("Lin")
+    await _begin(lin, "A problem getting information")
+    await expect(lin, "What happened?")
+    await lin.send("The room was locked")
+    await expect(lin, "When did it happen?")
+    app = report_world.bot.app
+    assert app is not None
+    app.bot_data[DRAFTS_KEY].clear()  # as after a restart: the draft is gone
+    before = len(report_world.sandbox.calls_to("answerCallbackQuery"))
+    await lin.press("◀ Back")
+    await expect(lin, "no longer open")
+    assert len(report_world.sandbox.calls_to("answerCallbackQuery")) == before + 1
