@@ -175,7 +175,8 @@ async def check_report_readers(settings: Settings) -> Finding:
     """
     from sqlalchemy import func, select
 
-    from storage.models import RecoveryKey, StaffMember, StaffReportKey, StaffRole
+    from scheduler.notices import CASE_HANDLERS  # the roles an urgent report alerts
+    from storage.models import RecoveryKey, StaffMember, StaffReportKey
 
     db = Database(settings.resolved_database_url, keyring_from(settings, create=False))
     try:
@@ -185,7 +186,7 @@ async def check_report_readers(settings: Settings) -> Finding:
                 .select_from(StaffMember)
                 .where(
                     StaffMember.removed_at.is_(None),
-                    StaffMember.role.in_((StaffRole.LIAISON.value, StaffRole.ADMINISTRATOR.value)),
+                    StaffMember.role.in_(CASE_HANDLERS),
                 )
             )
             keys = await session.scalar(select(func.count()).select_from(StaffReportKey))
