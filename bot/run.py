@@ -15,7 +15,7 @@ from telegram.ext import Application
 from bot.app import build_application, start_features, stop_features
 from bot.bootstrap import open_services
 from bot.settings import ConfigError, Settings
-from bot.webhook_secret import secret_problem
+from bot.webhook_secret import webhook_problem
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,7 @@ def _stop_event() -> asyncio.Event:
 def check_webhook(settings: Settings) -> None:
     """Webhook mode needs a strong secret: without it anyone who finds the URL could post
     updates in a staff member's name. Raises ConfigError, before anything starts."""
-    if not settings.webhook_url:
-        return
-    problem = secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    problem = webhook_problem(settings)
     if problem is not None:
         raise ConfigError(f"webhook mode refused: {problem}")
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 MIN_LENGTH = 32
 MIN_DISTINCT = 16  # a random 32-character token has about 25 distinct characters
@@ -32,3 +36,10 @@ def secret_problem(secret: str | None) -> str | None:
     if len(set(secret)) < MIN_DISTINCT:
         return "LIAISON_WEBHOOK_SECRET does not look random; use the one `liaison keys generate` prints"
     return None
+
+
+def webhook_problem(settings: Settings) -> str | None:
+    """Why webhook mode cannot start with `settings`; None when it can, or when it is off."""
+    if not settings.webhook_url:
+        return None
+    return secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)

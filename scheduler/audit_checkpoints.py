@@ -12,49 +12,46 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.i18n import Translation
 from scheduler.clocks import ClockJob
-from scheduler.outbox import Delivery, enqueue
+from scheduler.notices import Notice, Text, staff_recipients
 from storage.models import Channel, StaffRole
-from storage.repositories import audit, people, profiles, staff
+from storage.repositories import audit
 
 if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+CHAT_ONLY = (Channel.TELEGRAM.value,)
+
 
 async def send_checkpoints(services: Services) -> int:
     """One tick: queue today's checkpoint for every administrator (once a day each, by key)."""
     now = services.clock()
     day = now.date().isoformat()
-    deliveries: list[Delivery] = []
     async with services.db.session() as session:
         point = await audit.checkpoint(session)
-        admins = [m for m in await staff.list_active(session) if m.role == StaffRole.ADMINISTRATOR.value]
-        for admin in admins:
-            person = await profiles.ensure_person(
-                session, services.keyring, int(admin.telegram_id), now=now, language=None
+        admins = await staff_recipients(session, services.keyring, (StaffRole.ADMINISTRATOR.value,), now=now)
+
+        def render(t: Translation, _zone: str | None) -> Text:
+            return Text(
+                t._(
+                    "Audit log checkpoint for {date}: {checkpoint}\n"
+                    "Keep this message. It lets you check later that the log was not changed."
+                ).format(date=day, checkpoint=str(point))
             )
-            address = await people.find_address(
-                session, services.keyring, Channel.TELEGRAM, admin.telegram_id
+
+        notices = [
+            Notice(
+                f"audit-checkpoint:{day}:{admin_id}", admin, render, channels=CHAT_ONLY, protect_content=True
             )
-            if address is None:
-                continue
-            t = services.translator.get(person.language or services.settings.default_language)
-            deliveries.append(
-                Delivery(
-                    idempotency_key=f"audit-checkpoint:{day}:{admin.id}",
-                    address_id=address.id,
-                    body=t._(
-                        "Audit log checkpoint for {date}: {checkpoint}\n"
-                        "Keep this message. It lets you check later that the log was not changed."
-                    ).format(date=day, checkpoint=str(point)),
-                    protect_content=True,
-                )
-            )
-        await enqueue(session, deliveries, now=now)
-    log.info("audit checkpoint: %d entries, queued for %d administrators", point.count, len(deliveries))
-    return len(deliveries)
+            for admin_id, admin in admins
+        ]
+        routed = await services.notices.send(session, notices, now=now)
+    queued = sum(1 for r in routed if r.reached)
+    log.info("audit checkpoint: %d entries, queued for %d administrators", point.count, queued)
+    return queued
 
 
 CLOCK = ClockJob(

@@ -54,10 +54,14 @@ async def tell_outcomes(services: Services) -> int:
     now = services.clock()
     async with services.db.session() as session:
         notices: list[Notice] = []
-        for finished in await case_replies.finished_untold(session, since=now - LOOK_BACK):
-            author = await staff_member_recipient(
-                session, services.keyring, finished.staff_member_id, now=now
-            )
+        pending = await case_replies.finished_untold(session, since=now - LOOK_BACK)
+        # One look-up per staff member, not per reply: a busy author has many replies finishing.
+        authors = {
+            member_id: await staff_member_recipient(session, services.keyring, member_id, now=now)
+            for member_id in {finished.staff_member_id for finished in pending}
+        }
+        for finished in pending:
+            author = authors[finished.staff_member_id]
             if author is None:
                 continue
 

@@ -41,10 +41,15 @@ async def _where(person: SandboxPerson, place: str) -> None:
     assert "Who is affected?" in reply.content
 
 
-async def _to_evidence(person: SandboxPerson) -> None:
+async def _begin(person: SandboxPerson, kind: str) -> None:
+    """/report, and the kind chosen."""
     await person.send("/report")
     await expect(person, "What do you want to report?")
-    await person.press("A problem getting information")
+    await person.press(kind)
+
+
+async def _to_evidence(person: SandboxPerson) -> None:
+    await _begin(person, "A problem getting information")
     await expect(person, "What happened?")
     await person.send("The agenda came too late")
     await expect(person, "When did it happen?")
@@ -60,9 +65,7 @@ async def _to_evidence(person: SandboxPerson) -> None:
 async def test_a_threat_report_asks_about_danger_first(report_world: ReportWorld) -> None:
     await report_world.reader(9101)
     amina = report_world.person("Amina")
-    await amina.send("/report")
-    await expect(amina, "What do you want to report?")
-    await amina.press("A threat or reprisal")
+    await _begin(amina, "A threat or reprisal")
     assert "Is anyone in immediate danger?" in (await amina.next_reply()).content
     await amina.press("Yes")
     # The guidance comes at once, before any other question.
@@ -119,9 +122,7 @@ async def test_a_photo_sent_as_a_file_loses_its_location_and_keeps_its_caption(
 async def test_an_answer_of_invisible_characters_is_refused(report_world: ReportWorld) -> None:
     await report_world.reader(9104)
     zoe = report_world.person("Zoe")
-    await zoe.send("/report")
-    await expect(zoe, "What do you want to report?")
-    await zoe.press("Other feedback")
+    await _begin(zoe, "Other feedback")
     await expect(zoe, "What happened?")
     await zoe.send("\u200f\u200e\u200b\u2066\u2069")
     assert "Please answer in a few words" in (await zoe.next_reply()).content
@@ -134,9 +135,7 @@ async def test_an_answer_of_invisible_characters_is_refused(report_world: Report
 async def test_back_goes_to_the_previous_step_and_keeps_what_was_typed(report_world: ReportWorld) -> None:
     staff_id = await report_world.reader(9105)
     kofi = report_world.person("Kofi")
-    await kofi.send("/report")
-    await expect(kofi, "What do you want to report?")
-    await kofi.press("A problem getting information")
+    await _begin(kofi, "A problem getting information")
     await expect(kofi, "What happened?")
     await kofi.send("The minutes were never shared")
     await expect(kofi, "When did it happen?")
@@ -183,3 +182,21 @@ async def test_back_in_a_threat_report_returns_to_the_danger_question(report_wor
     await amina.press("◀")
     again = await amina.next_reply()  # the kinds again
     assert again.content != danger.content and len(again.inline_keyboard or []) == 4
+
+
+async def test_back_on_a_lost_draft_answers_the_press_once(report_world: ReportWorld) -> None:
+    from bot.handlers.report import DRAFTS_KEY
+
+    await report_world.reader(9107)
+    lin = report_world.person("Lin")
+    await _begin(lin, "A problem getting information")
+    await expect(lin, "What happened?")
+    await lin.send("The room was locked")
+    await expect(lin, "When did it happen?")
+    app = report_world.bot.app
+    assert app is not None
+    app.bot_data[DRAFTS_KEY].clear()  # as after a restart: the draft is gone
+    before = len(report_world.sandbox.calls_to("answerCallbackQuery"))
+    await lin.press("◀ Back")
+    await expect(lin, "no longer open")
+    assert len(report_world.sandbox.calls_to("answerCallbackQuery")) == before + 1

@@ -175,7 +175,8 @@ async def check_report_readers(settings: Settings) -> Finding:
     """
     from sqlalchemy import func, select
 
-    from storage.models import RecoveryKey, StaffMember, StaffReportKey, StaffRole
+    from scheduler.notices import CASE_HANDLERS  # the roles an urgent report alerts
+    from storage.models import RecoveryKey, StaffMember, StaffReportKey
 
     db = Database(settings.resolved_database_url, keyring_from(settings, create=False))
     try:
@@ -185,7 +186,7 @@ async def check_report_readers(settings: Settings) -> Finding:
                 .select_from(StaffMember)
                 .where(
                     StaffMember.removed_at.is_(None),
-                    StaffMember.role.in_((StaffRole.LIAISON.value, StaffRole.ADMINISTRATOR.value)),
+                    StaffMember.role.in_(CASE_HANDLERS),
                 )
             )
             keys = await session.scalar(select(func.count()).select_from(StaffReportKey))
@@ -215,11 +216,11 @@ async def check_report_readers(settings: Settings) -> Finding:
 
 async def check_webhook(settings: Settings) -> Finding:
     """Webhook mode refuses to start without a strong secret; say so before `run` does."""
-    from bot.webhook_secret import secret_problem
+    from bot.webhook_secret import webhook_problem
 
     if not settings.webhook_url:
         return Finding("webhook", Level.OK, "not configured (LIAISON_WEBHOOK_URL unset): long polling")
-    problem = secret_problem(settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    problem = webhook_problem(settings)
     if problem is not None:
         return Finding("webhook", Level.BAD, problem)
     return Finding("webhook", Level.OK, "secret set, long and random enough")

@@ -29,9 +29,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain.visible_text import visible_length
 from bot.handlers.panic import begin_trail, clear_keyboard, say
-from bot.handlers.report import alert_staff
+from bot.handlers.report import alert_staff, clean_text, too_long
 from bot.i18n import N_, Translation
 from bot.services import Context, services, translation
 from storage.crypto.report_keys import contains_receipt
@@ -230,20 +229,13 @@ async def got_addition(update: Update, context: Context) -> int:
         return await _expired(update, context)
     assert update.effective_message is not None
     t = translation(update, context)
-    text = (update.effective_message.text or "").strip()
-    if visible_length(text) < 2:  # direction marks and zero-width characters alone say nothing
-        await say(update, context, t._("Please answer in a few words, or send /cancel to stop."))
-        return ADD
-    if len(text) > MAX_ADD:
-        await say(
-            update,
-            context,
-            t.ngettext(
-                "Please keep it shorter: at most {limit} character.",
-                "Please keep it shorter: at most {limit} characters.",
-                MAX_ADD,
-            ).format(limit=MAX_ADD),
-        )
+    # The same rule as a /report answer: invisible characters alone say nothing.
+    text, problem = clean_text(update.effective_message.text, MAX_ADD)
+    if text is None:
+        if problem == "too_long":
+            await too_long(update, context, MAX_ADD)
+        else:
+            await say(update, context, t._("Please answer in a few words, or send /cancel to stop."))
         return ADD
     svc = services(context)
     try:

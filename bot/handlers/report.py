@@ -14,6 +14,7 @@ The bot's messages about a report never repeat what the person wrote, and are se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -124,7 +125,7 @@ async def _lost(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-async def _too_long(update: Update, context: Context, limit: int) -> None:
+async def too_long(update: Update, context: Context, limit: int) -> None:
     t = translation(update, context)
     await say(
         update,
@@ -247,36 +248,36 @@ async def ask(update: Update, context: Context, step: int) -> int:
 
 
 async def _pressed(update: Update, context: Context) -> Draft | None:
-    """A button of this dialog was pressed: answer it, take its keyboard away, give the draft."""
+    """A button of this dialog was pressed: answer it, take its keyboard away, give the draft;
+    None, with the press left for `_lost` to answer, when the draft is gone."""
     query = update.callback_query
     assert query is not None
     draft = _draft(update, context)
-    await query.answer()
-    if draft is not None:
+    if draft is not None:  # when it is gone, `_lost` answers the press (a press is answered once)
+        await query.answer()
         await query.edit_message_reply_markup(None)
     return draft
 
 
-async def go_back(update: Update, context: Context) -> int:
-    """◀ Back: the previous question again; everything typed so far stays in the draft."""
+async def _step_button(update: Update, context: Context, tag: str, where: Callable[[int, Draft], int]) -> int:
+    """A ◀ Back or Keep button (data `<tag><step>`): ask the step `where` gives from that step."""
     query = update.callback_query
     assert query is not None and query.data is not None
     draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    step = int(query.data.removeprefix(PREFIX + "b:"))
-    return await ask(update, context, previous_step(step, draft))
+    step = int(query.data.removeprefix(PREFIX + tag))
+    return await ask(update, context, where(step, draft))
+
+
+async def go_back(update: Update, context: Context) -> int:
+    """◀ Back: the previous question again; everything typed so far stays in the draft."""
+    return await _step_button(update, context, "b:", previous_step)
 
 
 async def keep_answer(update: Update, context: Context) -> int:
     """Keep what was typed at this step before going back, and go on."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    draft = await _pressed(update, context)
-    if draft is None:
-        return await _lost(update, context)
-    step = int(query.data.removeprefix(PREFIX + "keep:"))
-    return await ask(update, context, next_step(step, draft))
+    return await _step_button(update, context, "keep:", next_step)
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -334,7 +335,7 @@ async def _typed_answer(update: Update, context: Context, limit: int, step: int)
     value, problem = clean_text(update.effective_message.text, limit)
     if value is None:
         if problem == "too_long":
-            await _too_long(update, context, limit)
+            await too_long(update, context, limit)
         else:
             await _ask_text(update, context)
         return step
@@ -415,11 +416,9 @@ async def got_who(update: Update, context: Context) -> int:
 async def got_danger(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     draft.danger = query.data.endswith(":yes")
     t = translation(update, context)
     if draft.danger:  # at once, before any other question
@@ -526,24 +525,18 @@ async def got_evidence(update: Update, context: Context) -> int:
 
 
 async def evidence_done(update: Update, context: Context) -> int:
-    query = update.callback_query
-    assert query is not None
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     return await ask(update, context, next_step(EVIDENCE, draft))
 
 
 async def got_contact(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     draft.anonymous = query.data.endswith(":anon")
     return await ask(update, context, next_step(CONTACT, draft))
 
@@ -552,11 +545,9 @@ async def confirm(update: Update, context: Context) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user is not None
     user_id = update.effective_user.id
-    draft = _draft(update, context)
+    draft = await _pressed(update, context)
     if draft is None:
         return await _lost(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     if query.data.endswith(":discard"):
         return await _discard(update, context)
     anonymous = draft.anonymous

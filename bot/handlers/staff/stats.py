@@ -27,17 +27,13 @@ DIMENSION_LABELS: dict[str, str] = {
 }
 
 
-def _label(t: Translation, dimension: str, value: str) -> str:
-    return category_label(t, dimension, value)
-
-
 def table(t: Translation, rows: list[review.StatRow], dimensions: tuple[str, ...]) -> str:
     lines = [t.ngettext("{count} registration.", "{count} registrations.", len(rows)).format(count=len(rows))]
     for dimension in dimensions:
         counts = review.tally(rows, dimension)
         lines.append("")
         lines.append(t._(DIMENSION_LABELS[dimension]))
-        lines += [f"  {_label(t, dimension, value)}: {count}" for value, count in ordered(counts)]
+        lines += [f"  {category_label(t, dimension, value)}: {count}" for value, count in ordered(counts)]
     return "\n".join(lines)
 
 
@@ -62,8 +58,8 @@ async def overview(update: Update, context: Context, member: StaffUser, args: li
     lines = [t._("Registrations per region, by status:")]
     for region, region_rows in sorted(by_region.items()):
         counts = review.tally(region_rows, "status")
-        parts = ", ".join(f"{_label(t, 'status', v)} {n}" for v, n in ordered(counts))
-        lines.append(f"{_label(t, 'region', region)}: {parts}")
+        parts = ", ".join(f"{category_label(t, 'status', v)} {n}" for v, n in ordered(counts))
+        lines.append(f"{category_label(t, 'region', region)}: {parts}")
     if not rows:
         lines.append(t._("No registrations yet."))
     buttons = [[button(e.title(t.language)[:40], "stats", "ev", e.id)] for e in listed[:20]]
@@ -88,7 +84,7 @@ async def _event_stats(update: Update, context: Context, event_id: uuid.UUID) ->
         for dimension in CHART_DIMENSIONS:
             counts: Counter[str] = Counter()
             for value, count in review.tally(rows, dimension).items():
-                counts[_label(shown, dimension, value)] += count
+                counts[category_label(shown, dimension, value)] += count
             tallies.append((shown._(DIMENSION_LABELS[dimension]), counts))
         png = render_chart(f"{event.code} · {event.title(shown.language)}", tallies)
         assert update.effective_chat is not None
