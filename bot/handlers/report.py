@@ -499,7 +499,7 @@ async def got_evidence(update: Update, context: Context) -> int:
     try:
         content = evidence.strip_metadata(content, kind)
     except evidence.UnreadableImageError as exc:
-        log.info("evidence refused: the image does not decode (%s)", exc)
+        log.info("evidence refused: the image does not decode (%s)", type(exc).__name__)
         return await _refuse_type(update, context)
     if len(content) > settings.evidence_max_bytes:
         return await _too_big(update, context)
