@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +22,12 @@ from bot.webhook_secret import new_secret, secret_problem
 from scheduler.clock import system_clock
 from storage.models import StaffRole
 from storage.repositories import staff
-from tests.bot_fixtures import make_services, settings_for_tests
+from tests.bot_fixtures import settings_for_tests
+from tests.webhook_fixtures import free_port, webhook
 
 UNKNOWN = "I did not understand that. Send /help to see what I can do."
 SECRET = new_secret()
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _settings(tmp_path: Path, services: Services, port: int, secret: str | None) -> Settings:
@@ -44,31 +35,6 @@ def _settings(tmp_path: Path, services: Services, port: int, secret: str | None)
         tmp_path, webhook_url="https://liaison.example.org", webhook_secret=secret,
         webhook_port=port, database_url=services.settings.database_url,
     )  # fmt: skip
-
-
-@asynccontextmanager
-async def webhook(sandbox: SandboxServer, services: Services, settings: Settings) -> AsyncIterator[str]:
-    """The real bot serving its webhook on loopback; yields the URL to post updates to."""
-    app = build_application(
-        make_services(settings, services.db), base_url=sandbox.base_url, base_file_url=sandbox.base_file_url
-    )
-    stop = asyncio.Event()
-    serving = asyncio.create_task(_serve(app, settings, stop))
-    url = f"http://127.0.0.1:{settings.webhook_port}/telegram"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(500):
-                assert not serving.done(), "the webhook server stopped"
-                try:
-                    await client.get(url)
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.01)
-        assert sandbox.webhook is not None
-        yield url
-    finally:
-        stop.set()
-        await serving
 
 
 async def _post(url: str, update: dict[str, Any], secret: str | None) -> int:
@@ -91,7 +57,7 @@ async def _texts(sandbox: SandboxServer, chat_id: int, count: int) -> list[str]:
 async def test_webhook_mode_refuses_to_start_without_a_strong_secret(
     sandbox: SandboxServer, bot_services: Services, tmp_path: Path, secret: str | None
 ) -> None:
-    settings = _settings(tmp_path, bot_services, _free_port(), secret)
+    settings = _settings(tmp_path, bot_services, free_port(), secret)
     app = build_application(bot_services, base_url=sandbox.base_url, base_file_url=sandbox.base_file_url)
     with pytest.raises(ConfigError, match="LIAISON_WEBHOOK_SECRET"):
         await _serve(app, settings, asyncio.Event())
@@ -113,7 +79,7 @@ async def test_forged_staff_updates_get_nothing(
         await staff.add(
             session, bot_services.db.keyring, staff_user.id, StaffRole.ADMINISTRATOR, now=system_clock()
         )
-    settings = _settings(tmp_path, bot_services, _free_port(), SECRET)
+    settings = _settings(tmp_path, bot_services, free_port(), SECRET)
     async with webhook(sandbox, bot_services, settings) as url:
         # The staff member's account, the attacker's chat: once without the secret, once with a wrong one.
         forged = sandbox.push_text(staff_user, "/staff").to_api()
@@ -154,7 +120,7 @@ async def test_a_replayed_update_is_dropped_after_a_restart(
 ) -> None:
     user = sandbox.add_user(first_name="Zhang", language_code="zh")
     update = {"update_id": 800001, "message": sandbox.push_text(user, "/help").to_api()}
-    settings = _settings(tmp_path, bot_services, _free_port(), SECRET)
+    settings = _settings(tmp_path, bot_services, free_port(), SECRET)
     async with webhook(sandbox, bot_services, settings) as url:
         assert await _post(url, update, SECRET) == 200
         assert len(await _texts(sandbox, user.id, 1)) == 1
