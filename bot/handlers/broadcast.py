@@ -36,6 +36,7 @@ from bot.reference.stakeholders import LABELS as TYPE_LABELS
 from bot.reference.stakeholders import StakeholderType
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
+from bot.state_first import DurableConversation
 from scheduler import broadcasts
 from scheduler.delivery import DeliveryEngine, delivery
 from storage.models import Broadcast, BroadcastState
@@ -507,7 +508,7 @@ async def _edit(
 
 def install(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
-    conversation = ConversationHandler(
+    conversation = DurableConversation(
         entry_points=[CommandHandler("broadcast", start)],
         states={
             TEXT: [MessageHandler(private & filters.TEXT & ~filters.COMMAND, text_received)],

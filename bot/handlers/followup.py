@@ -33,6 +33,7 @@ from bot.handlers.panic import begin_trail, clear_keyboard, say
 from bot.handlers.report import alert_staff, clean_text, too_long
 from bot.i18n import N_, Translation
 from bot.services import Context, services, translation
+from bot.state_first import DurableConversation
 from storage.crypto.report_keys import contains_receipt
 from storage.models import CaseStatus
 from storage.repositories import reports as repo
@@ -312,7 +313,7 @@ async def guard_receipts(update: Update, context: Context) -> None:
 
 def conversation(draft_minutes: int) -> ConversationHandler:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[CommandHandler("followup", start)],
         states={
             CODE: [MessageHandler(text, got_code), MessageHandler(~filters.COMMAND, text_needed)],

@@ -44,6 +44,7 @@ from bot.handlers.start import START_PAYLOAD_KEY
 from bot.i18n import N_, Translation
 from bot.reference import countries, validation
 from bot.services import Context, services
+from bot.state_first import DurableConversation, heading_to
 from storage.models import ConsentPurpose, Event, Person, RegistrationKind
 from storage.repositories import events as events_repo
 from storage.repositories import people, profiles, registrations
@@ -182,6 +183,7 @@ async def _open(
     if sharing is None or not sharing.granted:
         # R3: a registration goes to the organisers, which needs this purpose's consent.
         d["step"] = CONSENT
+        heading_to(CONSENT)
         text = (
             t._(
                 "May I share your registrations with the network's organisers of the meetings you register for?"
@@ -247,6 +249,7 @@ async def _ask_kind(update: Update, context: Context) -> object:
         return await _lost(update, context)
     t = _t(update, context)
     d["step"] = KIND
+    heading_to(KIND)
     lines = describe(event, t, person.time_zone, now)
     if event.description(t.language):
         lines.append(event.description(t.language))
@@ -331,6 +334,7 @@ async def from_change(update: Update, context: Context) -> object:
 
 async def _lost(update: Update, context: Context) -> object:
     """The draft is gone (erased with /forget, say) while the dialog was open: start again cleanly."""
+    heading_to(END)
     if update.callback_query is not None:
         await update.callback_query.answer()
     t = _t(update, context)
@@ -380,6 +384,7 @@ async def _ask_criterion(update: Update, context: Context) -> object:
         [KIT.back(t, KIND if index == 0 else f"q{index - 1}")],
     ]
     d["step"] = CRITERIA
+    heading_to(CRITERIA)
     await _send(update, context, text, rows)
     return CRITERIA
 
@@ -402,6 +407,7 @@ async def criterion_pressed(update: Update, context: Context) -> object:
             "organisation, are authorised by it to speak, and have experience in migration."
         )
         if not observing:
+            heading_to(END)
             await _send(update, context, text, [])
             return await _stop(update, context, quiet=True)
         text += "\n\n" + t._(
@@ -412,6 +418,7 @@ async def criterion_pressed(update: Update, context: Context) -> object:
             [_button(t._("No, thank you"), "obs", "no")],
             [KIT.back(t, f"q{index}")],
         ]
+        heading_to(OFFER)
         await _send(update, context, text, rows)
         return OFFER
     index += 1
@@ -448,6 +455,7 @@ async def _ask_motivation(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
     d["step"] = MOTIVATION
+    heading_to(MOTIVATION)
     template = MOTIVATION_QUESTIONS[d["kind"]]
     question = t._(template).format(min=MOTIVATION_RULE.min_length, max=MOTIVATION_RULE.max_length)
     await _send(update, context, question, [[KIT.back(t, KIND)]])
@@ -516,6 +524,7 @@ async def _record(
                     motivation=motivation,
                 )
     d.clear()
+    heading_to(END)
     if event is None or result is None:
         text = (
             t._("Registration for this event has just closed, so nothing was registered.")
@@ -550,6 +559,7 @@ async def _record(
 async def _stop(update: Update, context: Context, *, quiet: bool = False) -> object:
     t = _t(update, context)
     draft(context).clear()
+    heading_to(END)
     if not quiet:
         await _send(update, context, t._("Stopped. Nothing new was registered."), [])
     return END
@@ -599,7 +609,7 @@ async def stale_press(update: Update, context: Context) -> object:
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     typed = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     other_commands = filters.COMMAND & ~filters.Regex(r"^/(help|cancel)\b")
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[
             CommandHandler("start", from_link, filters.Regex(DEEP_LINK) & filters.ChatType.PRIVATE),
             CallbackQueryHandler(from_button, pattern=f"^{REGISTER_PREFIX}"),

@@ -39,6 +39,7 @@ from bot.domain.visible_text import visible_length
 from bot.handlers.panic import begin_trail, clear_keyboard, say
 from bot.i18n import N_, Translation
 from bot.services import Context, services, translation
+from bot.state_first import DurableConversation
 from storage.models import Channel, ReportKind
 from storage.repositories import people
 from storage.repositories import reports as repo
@@ -708,7 +709,7 @@ def conversation(draft_minutes: int) -> ConversationHandler:  # type: ignore[typ
         keep_answer, pattern=f"^{PREFIX}keep:[0-9]+$"
     )
     files = filters.PHOTO | filters.Document.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[CommandHandler("report", start, filters.ChatType.PRIVATE)],
         states={
             KIND: [CallbackQueryHandler(choose_kind, pattern=f"^{PREFIX}[a-z]+$"), other_button, stray_press],

@@ -30,6 +30,7 @@ from bot.i18n import Translation, language_name
 from bot.reference.countries import Region
 from bot.services import Context, services
 from bot.settings import LANGUAGES
+from bot.state_first import DurableConversation, heading_to
 from scheduler.community import KIND_LABELS
 
 NAME = "share_event"
@@ -104,6 +105,7 @@ async def start(update: Update, context: Context) -> object:
         await _send(update, context, _refusal(t, refusal or "not_onboarded"))
         return END
     d.update(ui=t.language, zone=person.time_zone or "UTC", step=TITLE, languages=[])
+    heading_to(TITLE)
     await _send(
         update,
         context,
@@ -127,6 +129,7 @@ async def title_typed(update: Update, context: Context) -> object:
         return TITLE
     d = draft(context)
     d.update(title=title, step=KIND)
+    heading_to(KIND)
     rows = [[_button(t._(KIND_LABELS[kind]), KIND, kind)] for kind in sharing.KINDS]
     await _send(update, context, t._("What kind of event is it?"), rows)
     return KIND
@@ -139,6 +142,7 @@ async def kind_pressed(update: Update, context: Context) -> object:
         return await stale_press(update, context)
     d = draft(context)
     d.update(kind=kind, step=WHEN)
+    heading_to(WHEN)
     await mark_answered(update, t._(KIND_LABELS[kind]))
     await _send(
         update,
@@ -167,6 +171,7 @@ async def when_typed(update: Update, context: Context) -> object:
         await _send(update, context, _refusal(t, "past"))
         return WHEN
     d.update(starts_at=moment.isoformat(), step=REGION)
+    heading_to(REGION)
     rows = [[_button(region_label(t, region.value), REGION, region.value)] for region in Region]
     await _send(update, context, t._("Which region's calendar is it for?"), rows)
     return REGION
@@ -179,6 +184,7 @@ async def region_pressed(update: Update, context: Context) -> object:
         return await stale_press(update, context)
     d = draft(context)
     d.update(region=region, step=LINK)
+    heading_to(LINK)
     await mark_answered(update, region_label(t, region))
     await _send(
         update,
@@ -224,6 +230,7 @@ async def _ask_languages(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
     d["step"] = LANGS
+    heading_to(LANGS)
     await _send(
         update,
         context,
@@ -274,6 +281,7 @@ async def _ask_confirm(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
     d["step"] = CONFIRM
+    heading_to(CONFIRM)
     new = _new(d)
     lines = [
         t._("Your event, as staff will see it:"),
@@ -306,12 +314,14 @@ async def confirm_pressed(update: Update, context: Context) -> object:
                 raise sharing.ProposalRefused("not_onboarded")
             await sharing.propose(session, person.id, _new(d), now=svc.clock())
     except sharing.ProposalRefused as refused:
+        heading_to(END)
         await mark_answered(update, t._("Send"))
         d.clear()
         await _send(update, context, _refusal(t, refused.reason))
         return END
-    await mark_answered(update, t._("Send"))
+    heading_to(END)
     d.clear()
+    await mark_answered(update, t._("Send"))
     await _send(
         update, context, t._("Sent. Staff will check your event and tell you here whether it is added.")
     )
@@ -324,6 +334,7 @@ async def confirm_pressed(update: Update, context: Context) -> object:
 async def cancel(update: Update, context: Context) -> object:
     t = _t(update, context)
     draft(context).clear()
+    heading_to(END)
     await _send(update, context, t._("Stopped. Nothing was kept."))
     return END
 
@@ -347,7 +358,7 @@ async def stale_press(update: Update, context: Context) -> object:
 
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     typed = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[CommandHandler("share_event", start, filters.ChatType.PRIVATE)],
         states={
             TITLE: [MessageHandler(typed, title_typed)],

@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.handlers.staff.local_time import staff_time_zone
 from bot.private_chat import own_private_chat
 from bot.services import Context, services, translation
+from bot.state_first import DurableConversation
 from storage.crypto.report_keys import check_passphrase
 from storage.repositories import reports as repo
 from storage.repositories import staff
@@ -294,7 +295,7 @@ async def timed_out(update: object, context: Context) -> None:
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
     other = MessageHandler(~filters.COMMAND, text_needed)
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[CommandHandler("unlock", unlock_start), CommandHandler("setpassphrase", set_start)],
         states={
             UNLOCK: [MessageHandler(text, got_unlock_passphrase), other],

@@ -27,6 +27,7 @@ from bot.i18n import N_, language_name
 from bot.reference import validation
 from bot.services import Context, services
 from bot.settings import LANGUAGES
+from bot.state_first import DurableConversation, heading_to
 from storage.repositories import submissions
 
 NAME = "submission"
@@ -93,6 +94,7 @@ async def _ask_title(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
     d["step"] = TITLE
+    heading_to(TITLE)
     rows = []
     if d.get("title"):
         shown = d["title"] if len(d["title"]) <= MAX_SHOWN_TITLE else d["title"][: MAX_SHOWN_TITLE - 1] + "…"
@@ -146,6 +148,7 @@ async def title_typed(update: Update, context: Context) -> object:
 async def _ask_language(update: Update, context: Context) -> object:
     t = _t(update, context)
     draft(context)["step"] = LANGUAGE
+    heading_to(LANGUAGE)
     buttons = [_button(language_name(code), LANGUAGE, code) for code in LANGUAGES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(t._("Another language"), LANGUAGE, OTHER_LANGUAGE)])
@@ -168,6 +171,7 @@ async def _ask_publish(update: Update, context: Context) -> object:
     t = _t(update, context)
     d = draft(context)
     d["step"] = PUBLISH
+    heading_to(PUBLISH)
     text = (
         t._("Submissions are published on the regional review page as you send them. They carry this note:")
         + "\n\n«"
@@ -191,8 +195,9 @@ async def publish_pressed(update: Update, context: Context) -> object:
         return await stale_press(update, context)
     d = draft(context)
     if value == "no":
-        await mark_answered(update, t._("No, do not publish it"))
+        heading_to(END)
         d.clear()
+        await mark_answered(update, t._("No, do not publish it"))
         await _send(
             update,
             context,
@@ -205,6 +210,7 @@ async def publish_pressed(update: Update, context: Context) -> object:
     await mark_answered(update, t._("Yes, publish it"))
     d["consent"] = DISCLAIMER_VERSION
     d["step"] = CONTENT
+    heading_to(CONTENT)
     await _send(
         update,
         context,
@@ -279,12 +285,14 @@ async def _store(
     if not all(d.get(key) for key in ("title", "language", "consent")):
         # The draft is gone (erased with /forget, say) while the dialog was open.
         d.clear()
+        heading_to(END)
         await _send(update, context, t._("That submission was stopped. Send /submit to start again."), [])
         return END
     async with svc.db.session() as session:
         person = await find_person(session, update, context)
         if not is_onboarded(person):
             d.clear()
+            heading_to(END)
             await _send(
                 update,
                 context,
@@ -306,6 +314,7 @@ async def _store(
         )
         reference = submission.reference
     d.clear()
+    heading_to(END)
     await _send(
         update,
         context,
@@ -324,6 +333,7 @@ async def _store(
 async def cancel(update: Update, context: Context) -> object:
     t = _t(update, context)
     draft(context).clear()
+    heading_to(END)
     await _send(update, context, t._("Stopped. Nothing was kept."), [])
     return END
 
@@ -360,7 +370,7 @@ async def stale_press(update: Update, context: Context) -> object:
 def conversation() -> ConversationHandler:  # type: ignore[type-arg]
     typed = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     other_commands = filters.COMMAND & ~filters.Regex(r"^/(help|cancel)\b")
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[CommandHandler("submit", start, filters.ChatType.PRIVATE)],
         states={
             TITLE: [

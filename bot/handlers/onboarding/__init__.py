@@ -22,6 +22,7 @@ from bot.handlers import mydata
 from bot.handlers.onboarding import answers, email
 from bot.handlers.onboarding.states import BALANCE_STEPS, CONSENT_STEPS, PREFIX, Step
 from bot.keyboards import LANGUAGE_PREFIX
+from bot.state_first import DurableConversation
 
 NAME = "onboarding"
 TYPED = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
@@ -66,7 +67,7 @@ def conversation() -> ConversationHandler:  # type: ignore[type-arg]
         states[step] = [_pressed(answers.consent_pressed, step)]
     for step in BALANCE_STEPS:
         states[step] = [_pressed(answers.balance_pressed, step)]
-    return ConversationHandler(
+    return DurableConversation(
         entry_points=[
             CommandHandler("start", answers.start),
             CommandHandler("profile", answers.profile_command),

@@ -40,6 +40,7 @@ from bot.handlers.start import keep_start_payload
 from bot.i18n import Translation
 from bot.reference import countries, stakeholders, time_zones, validation
 from bot.services import LANGUAGE_KEY, Context, services, translation
+from bot.state_first import heading_to
 from storage.models import Person
 from storage.repositories import people, profiles
 
@@ -435,6 +436,7 @@ async def cancel(update: Update, context: Context) -> object:
         text = t._("Stopped. What you answered so far is kept. Send /start or /profile to continue.")
     else:
         text = t._("Stopped. Nothing about you was kept.")
+    heading_to(ConversationHandler.END)
     await send(update, context, text, [])
     return ConversationHandler.END
 

@@ -14,6 +14,7 @@ from bot.handlers.onboarding.states import Step, button, draft, editing, find_pe
 from bot.i18n import Translation
 from bot.reference import validation
 from bot.services import Context, services, translation
+from bot.state_first import heading_to
 from scheduler.notices import Text, delivery_for
 from scheduler.outbox import enqueue
 from storage.models import ChannelAddress
@@ -80,6 +81,7 @@ async def _send_code(update: Update, context: Context, t: Translation, address_t
         )
         return Step.EMAIL_ADDRESS
     if started is None:
+        heading_to(Step.EMAIL_CODE)
         await send(
             update,
             context,
@@ -87,6 +89,8 @@ async def _send_code(update: Update, context: Context, t: Translation, address_t
             [[button(t._("Skip email"), Step.EMAIL_CODE, "skip")]],
         )
         return Step.EMAIL_CODE
+    heading_to(Step.EMAIL_CODE)
+    draft(context)["step"] = Step.EMAIL_CODE.value
     await send(
         update,
         context,
@@ -99,7 +103,6 @@ async def _send_code(update: Update, context: Context, t: Translation, address_t
             nav_row(t, Step.EMAIL_CODE),
         ],
     )
-    draft(context)["step"] = Step.EMAIL_CODE.value
     return Step.EMAIL_CODE
 
 

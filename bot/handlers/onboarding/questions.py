@@ -26,6 +26,7 @@ from bot.i18n import Translation, zone_or_utc
 from bot.reference import countries, stakeholders, time_zones
 from bot.reference.categories import BALANCE_LABELS, balance_label
 from bot.services import Context, services, translation
+from bot.state_first import heading_to
 from storage.models import Person
 from storage.repositories import people, profiles
 
@@ -63,11 +64,18 @@ async def enter(step: Step | None, update: Update, context: Context) -> object:
         if step not in NO_PERSON_NEEDED:
             async with svc.db.session() as session:
                 person = await find_person(session, update, context)
+        # Committed with the draft before the question goes out (bot/state_first.py).
+        heading_to(step)
+        previous = draft(context).get("step")
+        draft(context)["step"] = step.value
         # One short session at a time: never hold a connection while talking to Telegram.
         asked = await _ask(step, update, context, t, person)
         if asked:
-            draft(context)["step"] = step.value
             return step
+        if previous is None:
+            draft(context).pop("step", None)
+        else:
+            draft(context)["step"] = previous
         if step is Step.PROFILE:
             return ConversationHandler.END
         step = EDIT_RUNS.get(step) if editing(context) else following(step)
@@ -308,6 +316,7 @@ async def finish(update: Update, context: Context) -> object:
     d.clear()
     if person_id:
         d["person_id"] = person_id
+    heading_to(ConversationHandler.END)
     await send(
         update,
         context,
