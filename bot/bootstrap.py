@@ -12,6 +12,10 @@ from storage.db import Database, KeyMismatchError, no_usable_key_message, sealed
 from storage.migrate import check_schema
 
 
+# Besides the people's updates: the outbox workers' claims and outcomes, the clocks, the web console.
+BACKGROUND_CONNECTIONS = 8
+
+
 async def refuse_new_keys_for_sealed_data(settings: Settings) -> None:
     """A key file that would be created now could never open data already sealed: when keys come
     from the key file, it is missing and the database holds sealed data, stop as `run` does."""
@@ -40,7 +44,11 @@ async def open_services(
     """Services for a process; raises KeyMismatchError when the keys do not fit the database."""
     if keyring is None:
         await refuse_new_keys_for_sealed_data(settings)
-    db = Database(settings.resolved_database_url, keyring or keyring_from(settings))
+    db = Database(
+        settings.resolved_database_url,
+        keyring or keyring_from(settings),
+        connections=settings.updates_at_once + BACKGROUND_CONNECTIONS,
+    )
     try:
         await check_schema(db.engine, db.url)
         await db.verify_keys(now=clock())

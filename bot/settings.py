@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     staff_chat_id: int | None = None
     default_language: str = "en"
     telegram_rate: Annotated[float, Field(gt=0, le=1000)] = 25.0
+    # People whose updates are handled at the same moment; more wait their turn (answered late, not
+    # failed). The database pool is sized from it, so a handler never waits for a connection.
+    updates_at_once: Annotated[int, Field(ge=1, le=128)] = 32
     log_level: str = "INFO"
     # The sandbox's offer of demo data on a first start, answered without asking (LIAISON_DEMO=yes|no).
     demo: DemoAnswer | None = None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -18,6 +21,8 @@ from storage.crypto.keyring import CryptoError, Keyring, field_aad
 from storage.sealed import KEYRING_INFO_KEY
 
 CANARY_TEXT = "liaison key canary"
+# The task inside a `Database.session` block, to refuse a session opened inside another.
+_SESSION_TASK: ContextVar[asyncio.Task[Any] | None] = ContextVar("liaison_session_task", default=None)
 
 
 class KeyMismatchError(Exception):
@@ -50,6 +55,8 @@ async def sealed_key_ids(url: str) -> list[str]:
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # Transactions are begun by `_begin_immediate`, not by the driver (see there).
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; secure_delete overwrites erased personal data on disk.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -58,6 +65,16 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Take SQLite's write lock when a transaction begins, not at its first write.
+
+    A transaction that read first and then writes cannot wait for another writer (its snapshot
+    would be stale), so SQLite fails it at once with "database is locked", whatever the busy
+    timeout. Begun IMMEDIATE, it waits its turn instead (up to the busy timeout) and then runs.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -80,24 +97,32 @@ def make_private(path: Path) -> None:
                 file.chmod(0o600)
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """An async engine with SQLite's pragmas set on every connection."""
+# Connections a process may hold at once when nothing says how many units of work run together.
+DEFAULT_CONNECTIONS = 40
+KEPT_OPEN = 8  # of those, how many stay open while idle
+
+
+def create_engine(url: str, *, connections: int = DEFAULT_CONNECTIONS, **options: Any) -> AsyncEngine:
+    """An async engine with SQLite's pragmas set on every connection.
+
+    `connections` is how many units of work may hold a connection at once; the caller sizes it
+    to what runs concurrently (the update processor, the outbox workers), so a session waits
+    for a connection only when the process is overloaded, and then rather long than failing.
+    """
     # Statement parameters can hold personal data; keep them out of exception messages and logs.
     options.setdefault("hide_parameters", True)
+    options.setdefault("pool_size", min(KEPT_OPEN, connections))
+    options.setdefault("max_overflow", max(0, connections - options["pool_size"]))
+    options.setdefault("pool_timeout", 300)
     if url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
             make_private(path)
-        options.setdefault("pool_size", 8)
-        options.setdefault("max_overflow", 8)
-        options.setdefault("pool_timeout", 120)
         engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     options.setdefault("pool_pre_ping", True)
-    options.setdefault("pool_size", 20)
-    options.setdefault("max_overflow", 20)
-    options.setdefault("pool_timeout", 60)
     return create_async_engine(url, **options)
 
 
@@ -111,6 +136,12 @@ class Database:
         self.sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, info={KEYRING_INFO_KEY: keyring}
         )
+        # SQLite has one writer. Units of work in this process take turns here, in order, before
+        # they take a connection: none waits on SQLite's busy timeout behind another of ours, and
+        # "database is locked" is left to other processes holding the lock longer than that.
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,9 +149,31 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed when the block ends normally, rolled back otherwise."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        """One unit of work: committed when the block ends normally, rolled back otherwise.
+
+        On SQLite one unit of work of this process runs at a time (see `_turns`), so a session
+        opened inside another in the same task would wait for itself forever: that is refused.
+        Never hold a session while waiting on the network either."""
+        task = asyncio.current_task()
+        if task is not None and _SESSION_TASK.get() is task:
+            raise RuntimeError("a database session was opened inside another one in the same task")
+        token = _SESSION_TASK.set(task)
+        try:
+            if not self.is_sqlite:
+                async with self.sessions() as session, session.begin():
+                    yield session
+                return
+            async with self._turn(), self.sessions() as session, session.begin():
+                yield session
+        finally:
+            _SESSION_TASK.reset(token)
+
+    def _turn(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        turn = self._turns.get(loop)
+        if turn is None:
+            turn = self._turns[loop] = asyncio.Lock()
+        return turn
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -141,15 +141,15 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         item = await found(request)
         form = await request.post()
         action = request.match_info["action"]
+        reason = str(form.get("reason", ""))
+        if action != "publish" and reason not in RETURN_REASONS:
+            return await queue(request, visit, t._("Which reason will the author read?"))
         try:
             async with svc.db.session() as session:
                 if action == "publish":
                     await submission_review.publish(session, item.id, actor=visit.actor, now=svc.clock())
                     notice = t._("Published.")
                 else:
-                    reason = str(form.get("reason", ""))
-                    if reason not in RETURN_REASONS:
-                        return await queue(request, visit, t._("Which reason will the author read?"))
                     await submission_decisions.return_submission(
                         session, svc.notices, item.id, reason, actor=visit.actor, now=svc.clock()
                     )
