@@ -47,6 +47,7 @@ KEY_SIZE = 32  # AES-256 and a 256-bit HMAC key.
 # built for some other purpose, and so the layout can change under a new label.
 _FIELD_AAD_LABEL = b"liaison.field.v1"
 _NUMBERED_ID = re.compile(r"k([0-9]+)")
+_UUID_TEXT_LENGTH = (36).to_bytes(4, "big")
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,13 @@ class Keyring:
                 continue
             nonce = nonces[offset : offset + NONCE_SIZE]
             offset += NONCE_SIZE
-            aad = prefix + _row_part(row_id)
+            # A UUID's text always has 36 characters: its length prefix is a constant.
+            row = (
+                _UUID_TEXT_LENGTH + str(row_id).encode()
+                if row_id.__class__ is uuid.UUID
+                else _row_part(row_id)
+            )
+            aad = prefix + row
             sealed.append(header + nonce + encrypt(nonce, text.encode("utf-8"), aad))
         return sealed
 
