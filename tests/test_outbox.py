@@ -183,13 +183,23 @@ async def test_the_outbox_insert_refuses_unsealed_content(database: Database) ->
         "state": [OutboxState.QUEUED.value],
         "send_after": [NOW],
         "created_at": [NOW],
+        "broadcast_id": [None],
+        "template_id": [None],
         "body": ["Private text, not sealed"],
+        "subject": [None],
+        "html": [None],
+        "attachment": [None],
+        "protect_content": [False],
+        "attempts": [0],
+        "unknown_outcomes": [0],
     }
     async with database.session() as session:
         with pytest.raises(PlaintextWriteError):
             await repository.insert_columns(session, columns)
         with pytest.raises(ValueError, match="one value per row"):
             await repository.insert_columns(session, {**columns, "body": [None, None]})
+        with pytest.raises(ValueError, match="exactly these columns"):
+            await repository.insert_columns(session, {"id": [uuid.uuid4()], "body": [None]})
 
 
 def test_new_row_ids_are_unique_time_ordered_version_7_uuids() -> None:

@@ -79,7 +79,10 @@ async def insert_columns(
     cannot exist yet (a new broadcast's id is in each), so SQLite need not count changes.
     """
     names = list(columns)
-    count = len(columns[names[0]]) if names else 0
+    if set(names) != set(ROW_COLUMNS):
+        # Column defaults are not applied on this path, so every backend gets every value.
+        raise ValueError(f"outbox rows are inserted with exactly these columns: {', '.join(ROW_COLUMNS)}")
+    count = len(columns[names[0]])
     if not count:
         return 0
     if any(len(values) != count for values in columns.values()):
@@ -129,6 +132,26 @@ def _unnest_insert(names: Sequence[str], constant: Collection[str], dialect: Dia
         f"FROM unnest({unnest}) AS batch({', '.join(arrays)}) ON CONFLICT (idempotency_key) DO NOTHING"
     )
 
+
+# What a new row is given; the rest (claims, lease, outcome) starts empty or at its server default.
+ROW_COLUMNS = (
+    "id",
+    "idempotency_key",
+    "address_id",
+    "channel",
+    "state",
+    "send_after",
+    "created_at",
+    "broadcast_id",
+    "template_id",
+    "body",
+    "subject",
+    "html",
+    "attachment",
+    "protect_content",
+    "attempts",
+    "unknown_outcomes",
+)
 
 # Columns whose values repeat across a batch (one moment, one state, one broadcast): their bind
 # step runs once per distinct value.
