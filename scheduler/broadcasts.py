@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.reference.countries import Region, regions_of
 from bot.settings import LANGUAGES
 from scheduler import channels
-from scheduler.outbox import wake_on_commit
+from scheduler.outbox import new_row_ids, wake_on_commit
 from storage.models import (
     Broadcast,
     BroadcastState,
@@ -260,30 +260,30 @@ async def create(
         session.add(template)
         templates[language] = template.id
     await session.flush()
-    rows = []
-    for recipient in recipients:
-        language = version_for(recipient.language, versions, default_language)
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "idempotency_key": f"broadcast:{broadcast.id}:{recipient.address_id}",
-                "address_id": recipient.address_id,
-                "channel": recipient.channel,
-                "state": OutboxState.QUEUED.value,
-                "send_after": now,
-                "created_at": now,
-                "broadcast_id": broadcast.id,
-                "template_id": templates[language],
-                "body": None,
-                "subject": None,
-                "html": None,
-                "attachment": None,
-                "protect_content": False,
-                "attempts": 0,
-                "unknown_outcomes": 0,
-            }
-        )
-    await repository.insert_rows(session, rows, fresh_keys=True)
+    count = len(recipients)
+    key_prefix = f"broadcast:{broadcast.id}:"
+    # Column by column, as the repository hands them to the driver; the content is in the templates.
+    columns: dict[str, Sequence[object]] = {
+        "id": new_row_ids(count),
+        "idempotency_key": [key_prefix + str(recipient.address_id) for recipient in recipients],
+        "address_id": [recipient.address_id for recipient in recipients],
+        "channel": [recipient.channel for recipient in recipients],
+        "state": [OutboxState.QUEUED.value] * count,
+        "send_after": [now] * count,
+        "created_at": [now] * count,
+        "broadcast_id": [broadcast.id] * count,
+        "template_id": [
+            templates[version_for(recipient.language, versions, default_language)] for recipient in recipients
+        ],
+        "body": [None] * count,
+        "subject": [None] * count,
+        "html": [None] * count,
+        "attachment": [None] * count,
+        "protect_content": [False] * count,
+        "attempts": [0] * count,
+        "unknown_outcomes": [0] * count,
+    }
+    await repository.insert_columns(session, columns, fresh_keys=True)
     wake_on_commit(session)
     return broadcast
 

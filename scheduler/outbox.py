@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import random
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from storage.crypto.keyring import Keyring, field_aad
+from storage.crypto.keyring import Keyring
 from storage.models.outbox import OutboxState
 from storage.repositories import outbox as repository
 from storage.sealed import Envelope, keyring_of
@@ -77,10 +79,51 @@ def decode_attachment(text: str) -> tuple[str, bytes, str]:
     return str(data["filename"]), base64.b64decode(data["content"]), str(data["mime"])
 
 
-def _seal(keyring: Keyring, column: str, row_id: uuid.UUID, value: str | None) -> Envelope | None:
-    if value is None:
-        return None
-    return Envelope(keyring.seal_text(value, field_aad("outbox", column, row_id)))
+def new_row_ids(count: int) -> list[uuid.UUID]:
+    """`count` new row ids, ascending: time-ordered UUIDs (version 7, RFC 9562) with 74 random bits.
+
+    Ids that grow with time are appended at the end of the primary-key index instead of
+    landing on random pages of it, which makes a large insert markedly cheaper on SQLite and
+    PostgreSQL. The random bits come from one read of the CSPRNG (`uuid.uuid4` reads it once
+    per id) and keep ids unique and unguessable; the time they show is the row's `created_at`.
+    """
+    millis = time.time_ns() // 1_000_000
+    prefix = (millis & _MILLIS_MASK) << 80 | 7 << 76 | 0b10 << 62
+    raw = os.urandom(10 * count)
+    chunks = [raw[start : start + 10] for start in range(0, 10 * count, 10)]
+    numbers = sorted([prefix | (bits & _RANDOM_BITS) for bits in map(int.from_bytes, chunks)])
+    return [uuid.UUID(int=number) for number in numbers]
+
+
+# 48 bits of Unix milliseconds, then the version; 12 random bits (rand_a) between the version and
+# the variant, and 62 (rand_b) below the variant.
+_MILLIS_MASK = (1 << 48) - 1
+_RANDOM_BITS = 0xFFF << 64 | (1 << 62) - 1
+
+
+def _sealed_column(
+    keyring: Keyring, column: str, ids: Sequence[uuid.UUID], texts: Sequence[str | None]
+) -> list[Envelope | None]:
+    if all(text is None for text in texts):
+        return [None] * len(ids)
+    sealed = keyring.seal_column("outbox", column, list(zip(ids, texts, strict=True)))
+    return [None if value is None else Envelope(value) for value in sealed]
+
+
+def _encoded_attachments(deliveries: Sequence[Delivery]) -> list[str | None]:
+    # Planners give many rows the same file (one per language); each is encoded once.
+    encoded: dict[tuple[str, bytes, str], str] = {}
+    found: list[str | None] = []
+    for delivery in deliveries:
+        attachment = delivery.attachment
+        if not attachment:
+            found.append(None)
+            continue
+        text = encoded.get(attachment)
+        if text is None:
+            text = encoded[attachment] = encode_attachment(attachment)
+        found.append(text)
+    return found
 
 
 def _check(delivery: Delivery) -> None:
@@ -107,38 +150,36 @@ async def enqueue(session: AsyncSession, deliveries: Sequence[Delivery], *, now:
     keyring = keyring_of(session.sync_session)
     unknown = {d.address_id for d in deliveries if d.channel is None}
     channels = await repository.address_channels(session, unknown) if unknown else {}
-    rows: list[dict[str, object]] = []
-    seen: set[str] = set()
+    first_of_key: dict[str, Delivery] = {}
     for delivery in deliveries:
-        if delivery.idempotency_key in seen:
-            continue
-        seen.add(delivery.idempotency_key)
-        channel = delivery.channel or channels.get(delivery.address_id)
-        if channel is None:
-            raise ValueError("a delivery names an address that does not exist")
-        row_id = uuid.uuid4()
-        attachment = encode_attachment(delivery.attachment) if delivery.attachment else None
-        rows.append(
-            {
-                "id": row_id,
-                "idempotency_key": delivery.idempotency_key,
-                "address_id": delivery.address_id,
-                "channel": channel,
-                "state": OutboxState.QUEUED.value,
-                "send_after": delivery.send_after or now,
-                "created_at": now,
-                "broadcast_id": delivery.broadcast_id,
-                "template_id": None,
-                "body": _seal(keyring, "body", row_id, delivery.body),
-                "subject": _seal(keyring, "subject", row_id, delivery.subject),
-                "html": _seal(keyring, "html", row_id, delivery.html),
-                "attachment": _seal(keyring, "attachment", row_id, attachment),
-                "protect_content": delivery.protect_content,
-                "attempts": 0,
-                "unknown_outcomes": 0,
-            }
-        )
-    inserted = await repository.insert_rows(session, rows)
+        first_of_key.setdefault(delivery.idempotency_key, delivery)
+    unique = list(first_of_key.values())
+    routes = [d.channel or channels.get(d.address_id) for d in unique]
+    if None in routes:
+        raise ValueError("a delivery names an address that does not exist")
+    count = len(unique)
+    ids = new_row_ids(count)
+    attachments = _encoded_attachments(unique)
+    # Built column by column: the repository hands whole columns to the driver.
+    columns: dict[str, Sequence[object]] = {
+        "id": ids,
+        "idempotency_key": [d.idempotency_key for d in unique],
+        "address_id": [d.address_id for d in unique],
+        "channel": routes,
+        "state": [OutboxState.QUEUED.value] * count,
+        "send_after": [d.send_after or now for d in unique],
+        "created_at": [now] * count,
+        "broadcast_id": [d.broadcast_id for d in unique],
+        "template_id": [None] * count,
+        "body": _sealed_column(keyring, "body", ids, [d.body for d in unique]),
+        "subject": _sealed_column(keyring, "subject", ids, [d.subject for d in unique]),
+        "html": _sealed_column(keyring, "html", ids, [d.html for d in unique]),
+        "attachment": _sealed_column(keyring, "attachment", ids, attachments),
+        "protect_content": [d.protect_content for d in unique],
+        "attempts": [0] * count,
+        "unknown_outcomes": [0] * count,
+    }
+    inserted = await repository.insert_columns(session, columns)
     if inserted:
         wake_on_commit(session)
     return inserted

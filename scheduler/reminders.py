@@ -221,8 +221,12 @@ def reminder_text(t: Translation, event: Event, time_zone: str | None, kind: str
 
 def reminder_key(event: Event, offset: timedelta, address_id: uuid.UUID) -> str:
     """Unique per recipient address, event, offset and event version."""
+    return _key_prefix(event, offset) + address_id.hex
+
+
+def _key_prefix(event: Event, offset: timedelta) -> str:
     minutes = int(offset.total_seconds() // 60)
-    return f"rem:{event.id.hex}:{event.version}:{minutes}:{address_id.hex}"
+    return f"rem:{event.id.hex}:{event.version}:{minutes}:"
 
 
 def plan_event_reminders(
@@ -237,39 +241,58 @@ def plan_event_reminders(
     quiet: QuietHours = NIGHT,
 ) -> list[Delivery]:
     """The deliveries due for these recipients in the open waves (pure: no database, no clock)."""
-    deliveries: list[Delivery] = []
+    starts_at = event.starts_at
+    prefixes = {offset: _key_prefix(event, offset) for offset in open_offsets}
+    # What many recipients share is worked out once: the schedule of a time zone, which of its
+    # reminders are due for a registration time, and the text of a language, zone, kind and channel.
     schedules: dict[str | None, list[Reminder]] = {}
+    due_for: dict[tuple[str | None, datetime], list[tuple[str, datetime]]] = {}
+    contents: dict[tuple[str | None, str | None, bool, str], Text] = {}
+    deliveries: list[Delivery] = []
     for recipient in recipients:
         if recipient.person_id in muted:
             continue
-        schedule = schedules.get(recipient.time_zone)
-        if schedule is None:
-            schedule = reminder_times(event.starts_at, offsets, recipient.time_zone, quiet)
-            schedules[recipient.time_zone] = schedule
+        time_zone = recipient.time_zone
         registered_at = recipient.registered_at or now
-        for reminder in schedule:
-            if reminder.offset not in open_offsets:
-                continue
-            if not should_remind(
-                reminder, schedule, event_start=event.starts_at, registered_at=registered_at, now=now
-            ):
-                continue
-            subject, body = texts.text(recipient.language, recipient.time_zone, recipient.registration_kind)
-            attachment = (
-                texts.attachment(recipient.language, recipient.registration_kind)
-                if form(recipient.channel).attachment
-                else None
-            )
+        due = due_for.get((time_zone, registered_at))
+        if due is None:
+            schedule = schedules.get(time_zone)
+            if schedule is None:
+                schedule = schedules[time_zone] = reminder_times(starts_at, offsets, time_zone, quiet)
+            due = due_for[(time_zone, registered_at)] = [
+                (prefixes[reminder.offset], max(reminder.send_at, now))
+                for reminder in schedule
+                if reminder.offset in open_offsets
+                and should_remind(
+                    reminder, schedule, event_start=starts_at, registered_at=registered_at, now=now
+                )
+            ]
+        if not due:
+            continue
+        channel = recipient.channel
+        observer = recipient.registration_kind == OBSERVER
+        content_key = (recipient.language, time_zone, observer, channel)
+        content = contents.get(content_key)
+        if content is None:
+            content = contents[content_key] = _content(texts, recipient, channel)
+        address_hex = recipient.address_id.hex
+        for prefix, send_after in due:
             deliveries.append(
                 delivery_for(
-                    recipient.address_id,
-                    recipient.channel,
-                    Text(body, subject=subject, attachment=attachment),
-                    key=reminder_key(event, reminder.offset, recipient.address_id),
-                    send_after=max(reminder.send_at, now),
+                    recipient.address_id, channel, content, key=prefix + address_hex, send_after=send_after
                 )
             )
     return deliveries
+
+
+def _content(texts: _Texts, recipient: calendar.Recipient, channel: str) -> Text:
+    subject, body = texts.text(recipient.language, recipient.time_zone, recipient.registration_kind)
+    attachment = (
+        texts.attachment(recipient.language, recipient.registration_kind)
+        if form(channel).attachment
+        else None
+    )
+    return Text(body, subject=subject, attachment=attachment)
 
 
 async def _plan_event(

@@ -141,6 +141,32 @@ def test_field_aad_is_unambiguous() -> None:
     assert field_aad("t", "c", 7) == field_aad("t", "c", "7")
 
 
+def test_a_column_sealed_in_one_batch_opens_per_row_and_only_in_its_place(keyring: Keyring) -> None:
+    rows: list[tuple[uuid.UUID | int | str, str | None]] = [
+        (uuid.uuid4(), EMAIL),
+        (uuid.uuid4(), None),
+        (7, "second"),
+        ("row-3", EMAIL),
+    ]
+    sealed = keyring.seal_column("outbox", "body", rows)
+    assert sealed[1] is None
+    for (row_id, value), envelope in zip(rows, sealed, strict=True):
+        if value is None:
+            continue
+        assert envelope is not None and EMAIL.encode() not in envelope
+        assert key_id_of(envelope) == keyring.active_key_id
+        assert keyring.open_text(envelope, field_aad("outbox", "body", row_id)) == value
+        with pytest.raises(DecryptionError):
+            keyring.open_text(envelope, field_aad("outbox", "subject", row_id))
+    # Same text, different rows: different nonces, and neither opens in the other's row.
+    first, last = sealed[0], sealed[3]
+    assert first is not None and last is not None and unpack(first)[1] != unpack(last)[1]
+    with pytest.raises(DecryptionError):
+        keyring.open_text(first, field_aad("outbox", "body", "row-3"))
+    with pytest.raises(TypeError, match="row id is None"):
+        keyring.seal_column("outbox", "body", [(None, "x")])  # type: ignore[list-item]
+
+
 def test_field_aad_refuses_a_row_without_an_id() -> None:
     with pytest.raises(TypeError, match="row id is None"):
         field_aad("people", "email", None)

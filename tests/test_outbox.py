@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -16,12 +17,15 @@ from scheduler.outbox import (
     OutcomeKind,
     RetryPolicy,
     enqueue,
+    new_row_ids,
     next_transition,
 )
 from scheduler.rate_limits import ChatPacing, GlobalSchedule
+from storage.crypto.keyring import DecryptionError, field_aad
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repositories import outbox as repository
+from storage.sealed import PlaintextWriteError
 from tests.worker_process import add_recipients
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -123,6 +127,89 @@ async def test_enqueue_is_batched_idempotent_and_sealed(database: Database) -> N
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.idempotency_key))).all()
         assert {row.body for row in rows} == {"Private text 0", "Private text 1", "Private text 2", "More"}
         assert {row.channel for row in rows} == {"telegram"}
+
+
+async def test_enqueue_keeps_the_first_of_repeated_keys_and_seals_each_field_to_its_row(
+    database: Database,
+) -> None:
+    first, second = await add_recipients(database, ["1101", "1102"])
+    deliveries = [
+        Delivery("same", first, "First wins", channel="telegram"),
+        Delivery("same", second, "Second is dropped"),
+        Delivery(
+            "mail",
+            second,
+            "Body",
+            subject="Subject",
+            html="<p>Body</p>",
+            attachment=("a.ics", b"BEGIN", "text/calendar"),
+            send_after=NOW + timedelta(hours=2),
+            protect_content=True,
+        ),
+    ]
+    async with database.session() as session:
+        assert await enqueue(session, deliveries, now=NOW) == 2
+    async with database.session() as session:
+        rows = {row.idempotency_key: row for row in (await session.scalars(select(OutboxMessage))).all()}
+        raw = {
+            key: (row_id, body, subject)
+            for key, row_id, body, subject in (
+                await session.execute(text("SELECT idempotency_key, id, body, subject FROM outbox"))
+            ).all()
+        }
+    assert (rows["same"].body, rows["same"].address_id) == ("First wins", first)
+    mail = rows["mail"]
+    assert (mail.body, mail.subject, mail.html) == ("Body", "Subject", "<p>Body</p>")
+    assert mail.attachment is not None and "a.ics" in mail.attachment
+    assert (mail.send_after, mail.created_at, mail.protect_content) == (NOW + timedelta(hours=2), NOW, True)
+    assert (mail.state, mail.attempts, mail.unknown_outcomes) == (OutboxState.QUEUED.value, 0, 0)
+    assert rows["same"].subject is None and rows["same"].protect_content is False
+    # Each ciphertext is bound to its own row and column: swapped between rows or columns, it does not open.
+    keyring = database.keyring
+    _id, mail_body, mail_subject = raw["mail"]
+    with pytest.raises(DecryptionError):
+        keyring.open_text(bytes(mail_body), field_aad("outbox", "body", rows["same"].id))
+    with pytest.raises(DecryptionError):
+        keyring.open_text(bytes(mail_subject), field_aad("outbox", "body", mail.id))
+
+
+async def test_the_outbox_insert_refuses_unsealed_content(database: Database) -> None:
+    (address,) = await add_recipients(database, ["1201"])
+    columns: dict[str, list[Any]] = {
+        "id": [uuid.uuid4()],
+        "idempotency_key": ["plain"],
+        "address_id": [address],
+        "channel": ["telegram"],
+        "state": [OutboxState.QUEUED.value],
+        "send_after": [NOW],
+        "created_at": [NOW],
+        "broadcast_id": [None],
+        "template_id": [None],
+        "body": ["Private text, not sealed"],
+        "subject": [None],
+        "html": [None],
+        "attachment": [None],
+        "protect_content": [False],
+        "attempts": [0],
+        "unknown_outcomes": [0],
+    }
+    async with database.session() as session:
+        with pytest.raises(PlaintextWriteError):
+            await repository.insert_columns(session, columns)
+        with pytest.raises(ValueError, match="one value per row"):
+            await repository.insert_columns(session, {**columns, "body": [None, None]})
+        with pytest.raises(ValueError, match="exactly these columns"):
+            await repository.insert_columns(session, {"id": [uuid.uuid4()], "body": [None]})
+
+
+def test_new_row_ids_are_unique_time_ordered_version_7_uuids() -> None:
+    before = int(datetime.now(UTC).timestamp() * 1000)
+    ids = new_row_ids(2000)
+    after = int(datetime.now(UTC).timestamp() * 1000)
+    assert len(set(ids)) == 2000 and ids == sorted(ids)
+    assert all(row_id.version == 7 and row_id.variant == uuid.RFC_4122 for row_id in ids)
+    assert all(before - 1 <= row_id.int >> 80 <= after + 1 for row_id in ids)
+    assert new_row_ids(0) == []
 
 
 async def test_enqueue_refuses_unknown_addresses_and_naive_times(database: Database) -> None:

@@ -193,15 +193,19 @@ async def registrants(
     )
     if changed_since is not None:
         query = query.where(Registration.updated_at >= changed_since)
-    rows = await session.execute(query.order_by(Registration.created_at, ChannelAddress.id))
-    recipients: dict[tuple[uuid.UUID, uuid.UUID], Recipient] = {}
+    # Plain rows through the connection: the ORM's loading machinery would cost more per row than
+    # the query itself when an event has thousands of registrants. The connection does not
+    # autoflush, so pending changes are flushed first, as `session.execute` would.
+    await session.flush()
+    connection = await session.connection()
+    rows = await connection.execute(query.order_by(Registration.created_at, ChannelAddress.id))
+    recipients: dict[uuid.UUID, Recipient] = {}  # by address (an address belongs to one person)
     for person_id, address_id, channel, language, time_zone, kind, created_at in rows:
         assert person_id is not None
-        key = (person_id, address_id)
-        known = recipients.get(key)
+        known = recipients.get(address_id)
         # Someone registered twice (to attend and as a speaker) is reminded once, as a participant if either is.
         if known is None or (known.registration_kind == "observer" and kind != "observer"):
-            recipients[key] = Recipient(
+            recipients[address_id] = Recipient(
                 person_id,
                 address_id,
                 channel,

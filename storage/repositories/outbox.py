@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto.keyring import Keyring, field_aad
@@ -32,7 +33,7 @@ from storage.models.outbox import (
     OutboxTemplate,
 )
 from storage.models.people import ChannelAddress
-from storage.sealed import Envelope
+from storage.sealed import Envelope, SealedText
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 ADDRESSES: Table = ChannelAddress.__table__  # type: ignore[assignment]
@@ -56,48 +57,101 @@ async def address_channels(session: AsyncSession, ids: Collection[uuid.UUID]) ->
 async def insert_rows(
     session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, fresh_keys: bool = False
 ) -> int:
-    """Insert outbox rows in batches, skipping those whose idempotency key exists; the count inserted.
-
-    Rows go to the driver's executemany with each column's bind processor applied once per
-    value (SQLAlchemy's per-row parameter machinery costs more than the insert itself at
-    100,000 rows). Every row must have the same keys. `fresh_keys`: the caller made keys that
-    cannot exist yet (a new broadcast's id is in each), so no count of existing keys is needed.
-    """
+    """`insert_columns` for rows given one mapping each (every row with the same keys)."""
     if not rows:
         return 0
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    return await insert_columns(session, columns, fresh_keys=fresh_keys)
+
+
+async def insert_columns(
+    session: AsyncSession, columns: Mapping[str, Sequence[Any]], *, fresh_keys: bool = False
+) -> int:
+    """Insert outbox rows given column by column, skipping those whose idempotency key exists.
+
+    Returns the count inserted. Every column holds one value per row; sealed columns hold
+    `Envelope`s or None (anything else is refused, as the column type refuses it). Values go
+    to the driver with each column's bind step run once per column (once per distinct value
+    where values repeat): SQLAlchemy's per-row parameter machinery would cost more than the
+    insert itself at 100,000 rows. PostgreSQL takes each chunk as one statement over arrays
+    (`INSERT ... SELECT FROM unnest(...)`), which asyncpg encodes in binary and the server
+    plans once; SQLite takes the driver's executemany. `fresh_keys`: the caller made keys that
+    cannot exist yet (a new broadcast's id is in each), so SQLite need not count changes.
+    """
+    names = list(columns)
+    if set(names) != set(ROW_COLUMNS):
+        # Column defaults are not applied on this path, so every backend gets every value.
+        raise ValueError(f"outbox rows are inserted with exactly these columns: {', '.join(ROW_COLUMNS)}")
+    count = len(columns[names[0]])
+    if not count:
+        return 0
+    if any(len(values) != count for values in columns.values()):
+        raise ValueError("every outbox column needs one value per row")
     dialect = session.get_bind().dialect
-    columns = list(rows[0])
-    insert_ = (postgresql if dialect.name == "postgresql" else sqlite).insert(OUTBOX)
-    statement = insert_.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    compiled = statement.compile(dialect=dialect, column_keys=columns)
-    order = list(compiled.positiontup or [])
-    steps = [
-        (name, _bind_step(OUTBOX.c[name].type._cached_bind_processor(dialect), name in _SHARED))
-        for name in order
-    ]
-    keys = OUTBOX.c.idempotency_key
+    prepared = [_bind_column(name, columns[name], dialect) for name in names]
     connection = await session.connection()
     inserted = 0
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        if fresh_keys:
-            existing: int | None = 0
-        elif dialect.name == "sqlite":
-            before = await _total_changes(session)
-        else:
-            existing = await session.scalar(
-                select(func.count())
-                .select_from(OUTBOX)
-                .where(keys.in_([row["idempotency_key"] for row in chunk]))
+    if dialect.name == "postgresql":
+        # A column with one value for every row is sent once, not as an array: asyncpg checks
+        # each array element's type in Python.
+        constant = {
+            name
+            for name, values in zip(names, prepared, strict=True)
+            if name in _SHARED and values.count(values[0]) == count
+        }
+        statement = _unnest_insert(names, constant, dialect)
+        for start in range(0, count, CHUNK):
+            parameters = tuple(
+                values[0] if name in constant else values[start : start + CHUNK]
+                for name, values in zip(names, prepared, strict=True)
             )
-        prepared = [tuple([step(row[name]) for name, step in steps]) for row in chunk]
-        await connection.exec_driver_sql(str(compiled), prepared)
-        if dialect.name == "sqlite" and not fresh_keys:
-            inserted += await _total_changes(session) - before
-        else:
-            inserted += len(chunk) - int(existing or 0)
+            result = await connection.exec_driver_sql(statement, parameters)
+            inserted += result.rowcount
+        return inserted
+    insert_ = sqlite.insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    compiled = insert_.compile(dialect=dialect, column_keys=names)
+    order = [names.index(name) for name in compiled.positiontup or []]
+    rows = list(zip(*(prepared[index] for index in order), strict=True))
+    for start in range(0, count, CHUNK):
+        before = 0 if fresh_keys else await _total_changes(session)
+        await connection.exec_driver_sql(str(compiled), rows[start : start + CHUNK])
+        inserted += min(len(rows) - start, CHUNK) if fresh_keys else await _total_changes(session) - before
     return inserted
 
+
+def _unnest_insert(names: Sequence[str], constant: Collection[str], dialect: Dialect) -> str:
+    # Each parameter is cast to its column's type, so asyncpg encodes it without a type lookup.
+    def cast(number: int, name: str) -> str:
+        return f"${number}::{OUTBOX.c[name].type.compile(dialect=dialect)}"
+
+    arrays = [name for name in names if name not in constant]
+    values = [name if name not in constant else cast(number, name) for number, name in enumerate(names, 1)]
+    unnest = ", ".join(cast(number, name) + "[]" for number, name in enumerate(names, 1) if name in arrays)
+    return (
+        f"INSERT INTO {OUTBOX.name} ({', '.join(names)}) SELECT {', '.join(values)} "
+        f"FROM unnest({unnest}) AS batch({', '.join(arrays)}) ON CONFLICT (idempotency_key) DO NOTHING"
+    )
+
+
+# What a new row is given; the rest (claims, lease, outcome) starts empty or at its server default.
+ROW_COLUMNS = (
+    "id",
+    "idempotency_key",
+    "address_id",
+    "channel",
+    "state",
+    "send_after",
+    "created_at",
+    "broadcast_id",
+    "template_id",
+    "body",
+    "subject",
+    "html",
+    "attachment",
+    "protect_content",
+    "attempts",
+    "unknown_outcomes",
+)
 
 # Columns whose values repeat across a batch (one moment, one state, one broadcast): their bind
 # step runs once per distinct value.
@@ -111,28 +165,37 @@ _SHARED = frozenset(
         "template_id",
         "protect_content",
         "attempts",
+        "unknown_outcomes",
     }
-    | {"unknown_outcomes"}
 )
 
 
-def _bind_step(process: Callable[[Any], Any] | None, shared: bool) -> Callable[[Any], Any]:
+def _bind_column(name: str, values: Sequence[Any], dialect: Dialect) -> list[Any]:
+    """The column's values as the driver takes them."""
+    column_type = OUTBOX.c[name].type
+    if isinstance(column_type, SealedText):
+        # Envelopes are written as their bytes, which both drivers take as they are; anything
+        # else goes through the type, which refuses plaintext.
+        process_sealed = column_type._cached_bind_processor(dialect)
+        assert process_sealed is not None
+        return [
+            value.data if value.__class__ is Envelope else None if value is None else process_sealed(value)
+            for value in values
+        ]
+    process = column_type._cached_bind_processor(dialect)
     if process is None:
-        return lambda value: value
-    if not shared:
-        return lambda value: None if value is None else process(value)
-    memo: dict[Any, Any] = {}
-
-    def remembered(value: Any) -> Any:
-        if value is None:
-            return None
+        return list(values)
+    if name not in _SHARED:
+        return [None if value is None else process(value) for value in values]
+    memo: dict[Any, Any] = {None: None}
+    bound: list[Any] = []
+    for value in values:
         try:
-            return memo[value]
+            bound.append(memo[value])
         except KeyError:
             found = memo[value] = process(value)
-            return found
-
-    return remembered
+            bound.append(found)
+    return bound
 
 
 async def _total_changes(session: AsyncSession) -> int:
