@@ -89,7 +89,7 @@ i18n: i18n-update compile-catalogs
 
 bench: $(DEV_STAMP) compile-catalogs
 	$(BIN)/python -m bench.sandbox
-	$(BIN)/python -m bench.dialogs
+	$(BIN)/python -m bench.dialogs --people 200 --rounds 3
 	$(BIN)/python -m bench.cli_startup
 
 clean:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
+from telegram.request import HTTPXRequest
 
 from bot.services import Context
 
@@ -137,14 +138,15 @@ def bare_dialog_application(
     base_url: str,
     base_file_url: str,
     steps: Sequence[Step],
-    builder_options: Mapping[str, Any],
+    *,
+    request_options: Mapping[str, Any],
+    concurrency: int,
 ) -> Application:  # type: ignore[type-arg]
-    """A bare PTB Application playing `steps`: stock concurrent update processor (256, as many as the
-    real bot's per-person processor), and `builder_options` (the HTTP settings the real bot gets)."""
+    """A bare PTB Application playing `steps`: PTB's stock concurrent update processor with as many
+    updates at once as the real bot's per-person processor, and PTB's own HTTP client with the
+    options the real bot's gets."""
     builder = ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
-    builder = builder.concurrent_updates(256)
-    for option, value in builder_options.items():
-        builder = getattr(builder, option)(value)
+    builder = builder.concurrent_updates(concurrency).request(HTTPXRequest(**request_options))
     app = builder.build()
     dialog = BareDialog(steps)
     app.add_handler(MessageHandler(filters.TEXT, dialog.on_text))

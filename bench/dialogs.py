@@ -47,7 +47,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bench.bare_dialog import APOLOGY, ONBOARDING, Step, bare_dialog_application
-from bot.app import SANDBOX_TOKEN, build_application, start_features, stop_features
+from bot.app import SANDBOX_TOKEN, bot_request_options, build_application, start_features, stop_features
 from bot.i18n import Translator
 from bot.sandbox import SandboxPerson, SandboxServer
 from bot.services import Context, Services
@@ -58,10 +58,9 @@ from storage.migrate import upgrade_async
 
 TARGET_RATIO = 0.5
 TARGET_P95_SECONDS = 3.0  # at 200 people on an otherwise idle machine
-# The ApplicationBuilder options both bots get. The real bot (bot/app.py, bot/run.py) sets no HTTP
-# option, so both run on PTB's builder defaults; `same_http_settings` checks the built applications
-# agree, so a setting added to the factory later shows up here instead of skewing the ratio.
-HTTP_OPTIONS: Mapping[str, Any] = {}
+# Both bots get the real bot's HTTP client options (`bot.app.bot_request_options`) and as many
+# updates at once; `same_http_settings` also checks the built applications agree, so a setting
+# added to the factory later shows up here instead of skewing the ratio.
 # Poll as the tests do; production polls with PTB's defaults, which only add idle waits here.
 POLLING: Mapping[str, Any] = {"poll_interval": 0.0, "timeout": 1, "allowed_updates": Update.ALL_TYPES}
 
@@ -247,17 +246,26 @@ def real_bot(services: Services, **options: Any) -> AppFactory:
             services,
             base_url=sandbox.base_url,
             base_file_url=sandbox.base_file_url,
-            **HTTP_OPTIONS,
             **options,
         )
 
     return build
 
 
-def bare_bot(sandbox: SandboxServer) -> Application:  # type: ignore[type-arg]
-    return bare_dialog_application(
-        SANDBOX_TOKEN, sandbox.base_url, sandbox.base_file_url, ONBOARDING, HTTP_OPTIONS
-    )
+def bare_bot(settings: Settings) -> AppFactory:
+    """The bare PTB bot, with the HTTP options and concurrency the real bot gets from `settings`."""
+
+    def build(sandbox: SandboxServer) -> Application:  # type: ignore[type-arg]
+        return bare_dialog_application(
+            SANDBOX_TOKEN,
+            sandbox.base_url,
+            sandbox.base_file_url,
+            ONBOARDING,
+            request_options=bot_request_options(settings),
+            concurrency=settings.updates_at_once,
+        )
+
+    return build
 
 
 def same_http_settings(runs: Sequence[Run]) -> None:
@@ -330,7 +338,7 @@ def summary(label: str, runs: Sequence[Run]) -> str:
 async def bench_against_bare(bench: Bench, people: int, rounds: int) -> None:
     """Bare and real bot alternately, `rounds` times; medians and the ratio real/bare."""
     kinds: dict[str, tuple[AppFactory, bool]] = {
-        "bare PTB bot": (bare_bot, False),
+        "bare PTB bot": (bare_bot(bench.services.settings), False),
         "onboarding": (real_bot(bench.services), True),
     }
     runs: dict[str, list[Run]] = {name: [] for name in kinds}

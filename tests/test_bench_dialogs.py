@@ -18,7 +18,7 @@ async def test_bare_bot_makes_the_same_bot_api_calls_as_the_onboarding() -> None
     runs: dict[str, Run] = {}
 
     async def body(bench: Bench) -> None:
-        runs["bare"] = await bench.run(bare_bot, 2, "bare", features=False)
+        runs["bare"] = await bench.run(bare_bot(bench.services.settings), 2, "bare", features=False)
         runs["real"] = await bench.run(real_bot(bench.services), 2, "real", features=True)
 
     await with_bench("sqlite", 60, body)
