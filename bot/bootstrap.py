@@ -11,7 +11,6 @@ from storage.crypto.keyring import Keyring
 from storage.db import Database, KeyMismatchError, no_usable_key_message, sealed_key_ids
 from storage.migrate import check_schema
 
-
 # Besides the people's updates: the outbox workers' claims and outcomes, the clocks, the web console.
 BACKGROUND_CONNECTIONS = 8
 

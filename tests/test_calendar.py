@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 from icalendar import Calendar
 
-from bot.cli.calendar import SpecError, parse_spec, read_specs, region_feed
+from bot.application.calendar_feeds import region_feed
+from bot.cli.calendar import SpecError, parse_spec, read_specs
 from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
 from bot.services import Services

@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from bot.application.submission_exports import export as export_submissions
 from bot.cli.main import app
 from bot.cli.stats import COLUMNS, participant_list, write
-from bot.cli.submissions import export as export_submissions
 from bot.domain import statistics
 from bot.domain.statistics import chart_language, render_chart
 from scheduler.clock import system_clock

@@ -1,5 +1,6 @@
 """The layers point one way: storage imports neither bot nor scheduler; scheduler imports no handler,
-CLI or sandbox; application services import no entry point. Deferred imports count too."""
+CLI or sandbox; application services import no entry point; the chat and the web console import
+no CLI. Deferred imports count too."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ RULES = [
     ("scheduler", ("bot.handlers", "bot.cli", "bot.sandbox", "bot.application", "bot.app")),
     ("bot/application", ("bot.handlers", "bot.cli", "bot.sandbox", "bot.app")),
     ("bot/domain", ("bot.handlers", "bot.cli", "bot.application", "scheduler")),
+    # Entry points share rules through bot/application, never through each other.
+    ("bot/handlers", ("bot.cli",)),
+    ("bot/web", ("bot.cli",)),
 ]
 
 

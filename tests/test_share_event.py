@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli.calendar import region_feed
+from bot.application.calendar_feeds import region_feed
 from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
 from bot.services import Services

@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.application import registrations as decisions
+from bot.application.submission_exports import export as export_submissions
 from bot.cli.stats import participant_list, write
-from bot.cli.submissions import export as export_submissions
 from bot.domain.assessment import assess, improper_words
 from bot.sandbox.driver import SandboxPerson
 from scheduler.clock import system_clock

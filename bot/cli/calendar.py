@@ -11,9 +11,9 @@ carry an offset.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -199,6 +199,8 @@ def export(
     settings = _settings()
 
     async def build() -> tuple[bytes, int]:
+        from bot.application.calendar_feeds import region_feed
+
         services = await open_services(settings)
         try:
             return await region_feed(
@@ -213,40 +215,6 @@ def export(
     else:
         output.write_bytes(content)
         typer.echo(f"{count} events written to {output}", err=True)
-
-
-async def region_feed(services: Any, region: str, language: str, *, since: datetime) -> tuple[bytes, int]:
-    """A region's feed and how many events it holds (shared by the CLI and the HTTP feed)."""
-    from bot.domain.criteria import calendar_note
-    from scheduler import community, ics
-    from scheduler.calendar_texts import deep_link, region_label
-    from storage.repositories import calendar
-
-    async with services.db.session() as session:
-        found = await calendar.in_regions(
-            session, None if region == "global" else [region], since=since, include_cancelled=True
-        )
-        username = await calendar.setting(session, calendar.BOT_USERNAME)
-        shared = await community.labels(session, [event.id for event in found])
-    t = services.translator.get(language)
-    links = {event.code: link for event in found if (link := deep_link(username, event.code))}
-    # Criteria in advance (R8), and the mark of events organisations shared (R23).
-    notes = {
-        event.code: note
-        for event in found
-        if (
-            note := "\n".join(
-                part
-                for part in (
-                    community.mark(t, shared[event.id]) if event.id in shared else None,
-                    calendar_note(event, t, event.time_zone),
-                )
-                if part
-            )
-        )
-    }
-    name = t._("Liaison calendar: {region}").format(region=region_label(t, region))
-    return ics.region_feed(found, language, name=name, link_of=links, note_of=notes), len(found)
 
 
 @calendar_app.command("invitations")

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.application.calendar_feeds import region_feed
 from bot.domain.criteria import calendar_note
+from bot.domain.event_input import REGIONS
 from bot.handlers.events import find_person, person_translation
 from bot.i18n import Translation
 from bot.lifecycle import lifecycle
@@ -205,8 +207,6 @@ def feed_route(svc: Services) -> Callable[[web.Request], Awaitable[web.StreamRes
     """GET /calendar/<region>.ics[?lang=fr]: the region's public feed (view links only, never participant links)."""
 
     async def feed(request: web.Request) -> web.StreamResponse:
-        from bot.cli.calendar import REGIONS, region_feed
-
         region = request.match_info["region"]
         language = request.query.get("lang", svc.settings.default_language)
         if region not in REGIONS or language not in LANGUAGES:

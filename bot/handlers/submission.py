@@ -19,11 +19,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.application.submission_exports import DISCLAIMER
 from bot.domain import documents
 from bot.handlers.answered import mark_answered, refuse_stale_press
 from bot.handlers.dialog_kit import BACK, DialogKit
 from bot.handlers.events import chat_id, find_person, is_onboarded, person_translation
-from bot.i18n import N_, language_name
+from bot.i18n import language_name
 from bot.reference import validation
 from bot.services import Context, services
 from bot.settings import LANGUAGES
@@ -42,10 +43,6 @@ TITLE_RULE = validation.TextRule(min_length=5, max_length=200, allow_urls=True)
 TEXT_RULE = validation.TextRule(min_length=100, max_length=4000, allow_urls=True)
 MAX_FILENAME = 120
 DISCLAIMER_VERSION = "d1"
-DISCLAIMER = N_(
-    "Submissions are posted in their original, unedited form and do not necessarily have the "
-    "endorsement of the United Nations."
-)
 OTHER_LANGUAGE = "other"
 
 

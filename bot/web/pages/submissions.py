@@ -163,7 +163,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return await queue(request, visit, notice)
 
     async def export_published(request: web.Request, visit: Visit) -> web.StreamResponse:
-        from bot.cli.submissions import export
+        from bot.application.submission_exports import export
 
         svc = console.services
         # The CLI's files, written to a private temporary directory only while they are zipped.
