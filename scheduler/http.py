@@ -19,7 +19,7 @@ from datetime import datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.i18n import Translation, Translator
 from scheduler import links
@@ -237,6 +237,9 @@ async def unsubscribe_address(session: object, address_id: uuid.UUID, *, now: da
             now=now,
         )
     await outbox_repository.cancel_for_addresses(
-        session, [entry.id for entry in person.addresses], now=now, broadcasts_only=True
+        session,
+        list(await session.scalars(select(ChannelAddress.id).where(ChannelAddress.person_id == person.id))),
+        now=now,
+        broadcasts_only=True,
     )
     return person

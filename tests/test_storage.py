@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.orm import selectinload
 
 from storage.crypto.keyring import DataKey, DecryptionError, Keyring
 from storage.db import Database, KeyMismatchError
@@ -53,7 +54,7 @@ async def _raw_dump(db: Database) -> bytes:
 async def test_sealed_fields_round_trip(database: Database) -> None:
     person_id = await _person_with_email(database)
     async with database.session() as session:
-        person = await session.get(Person, person_id)
+        person = await session.get(Person, person_id, options=[selectinload(Person.addresses)])
         assert person is not None
         assert person.display_name == CANARY_NAME
         assert person.organisation == CANARY_ORG

@@ -306,6 +306,9 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
     person = await session.get(Person, person_id)
     if person is None:
         return {}
+    addresses = await session.scalars(
+        select(ChannelAddress).where(ChannelAddress.person_id == person_id).order_by(ChannelAddress.id)
+    )
     consents = await session.scalars(
         select(Consent).where(Consent.person_id == person_id).order_by(Consent.recorded_at, Consent.id)
     )
@@ -334,7 +337,7 @@ async def export(session: AsyncSession, person_id: uuid.UUID) -> dict[str, Any]:
                 "verified_at": address.verified_at.isoformat() if address.verified_at else None,
                 "unreachable_at": address.unreachable_at.isoformat() if address.unreachable_at else None,
             }
-            for address in person.addresses
+            for address in addresses
         ],
         "consents": [
             {

@@ -18,6 +18,7 @@ from storage.models import (
     UNKNOWN_CATEGORY,
     BalanceData,
     Channel,
+    ChannelAddress,
     ConsentPurpose,
     Event,
     Person,
@@ -212,10 +213,12 @@ async def participants(
             person = await session.get(Person, registration.person_id)
             if person is not None and person.erased_at is None:
                 name, organisation = person.display_name, person.organisation
-                email = next(
-                    (a.address for a in person.addresses if a.channel == Channel.EMAIL.value and a.usable),
-                    None,
+                emails = await session.scalars(
+                    select(ChannelAddress).where(
+                        ChannelAddress.person_id == person.id, ChannelAddress.channel == Channel.EMAIL.value
+                    )
                 )
+                email = next((a.address for a in emails if a.usable), None)
         found.append(
             Participant(
                 registration.reference,

@@ -174,9 +174,9 @@ async def stakeholder_pressed(update: Update, context: Context) -> object:
     if kind is None:
         await update.callback_query.answer()  # type: ignore[union-attr]
         return Step.STAKEHOLDER
-    await _save(update, context, stakeholder_type=kind.value)
+    person = await _save(update, context, stakeholder_type=kind.value)
     await mark_answered(update, t._(stakeholders.LABELS[kind]))
-    return await next_after(Step.STAKEHOLDER, update, context)
+    return await next_after(Step.STAKEHOLDER, update, context, person)
 
 
 async def country_pressed(update: Update, context: Context) -> object:
@@ -237,9 +237,9 @@ async def time_zone_pressed(update: Update, context: Context) -> object:
         await update.callback_query.answer()  # type: ignore[union-attr]
         return Step.TIME_ZONE
     zone = zones[int(value)]
-    await _save(update, context, time_zone=zone)
+    person = await _save(update, context, time_zone=zone)
     await mark_answered(update, countries.time_zone_label(zone, t.language, services(context).clock()))
-    return await next_after(Step.TIME_ZONE, update, context)
+    return await next_after(Step.TIME_ZONE, update, context, person)
 
 
 async def time_zone_typed(update: Update, context: Context) -> object:
@@ -259,10 +259,10 @@ async def time_zone_typed(update: Update, context: Context) -> object:
         )
         return Step.TIME_ZONE
     if len(found) == 1:
-        await _save(update, context, time_zone=found[0])
+        person = await _save(update, context, time_zone=found[0])
         label = countries.time_zone_label(found[0], t.language, now)
         await send(update, context, t._("Your time zone: {zone}.").format(zone=label), [])
-        return await next_after(Step.TIME_ZONE, update, context)
+        return await next_after(Step.TIME_ZONE, update, context, person)
     draft(context)["zones"] = found
     rows = [
         [button(countries.time_zone_label(zone, t.language, now), Step.TIME_ZONE, str(index))]
@@ -371,8 +371,8 @@ async def _text_answer(
         t = translation(update, context)
         await send(update, context, validation.explain(problem, t, rule), [])
         return step
-    await _save(update, context, **{field_name: text})
-    return await next_after(step, update, context)
+    person = await _save(update, context, **{field_name: text})
+    return await next_after(step, update, context, person)
 
 
 async def country_typed(update: Update, context: Context) -> object:

@@ -55,15 +55,20 @@ async def send(update: Update, context: Context, text: str, rows: list[list[Inli
     await context.bot.send_message(chat_id(update), text, reply_markup=keyboard(rows) if rows else None)
 
 
-async def enter(step: Step | None, update: Update, context: Context) -> object:
-    """Ask `step` (or the next one that applies) and return the conversation state to wait in."""
+async def enter(step: Step | None, update: Update, context: Context, saved: Person | None = None) -> object:
+    """Ask `step` (or the next one that applies) and return the conversation state to wait in.
+
+    `saved` is the person as the answer just written left them, which saves reading them again."""
     t = translation(update, context)
     svc = services(context)
     while step is not None:
         person = None
         if step not in NO_PERSON_NEEDED:
-            async with svc.db.session() as session:
-                person = await find_person(session, update, context)
+            if saved is not None:
+                person, saved = saved, None
+            else:
+                async with svc.db.session() as session:
+                    person = await find_person(session, update, context)
         # Committed with the draft before the question goes out (bot/state_first.py).
         heading_to(step)
         previous = draft(context).get("step")
@@ -84,11 +89,11 @@ async def enter(step: Step | None, update: Update, context: Context) -> object:
     return await finish(update, context)
 
 
-async def next_after(step: Step, update: Update, context: Context) -> object:
+async def next_after(step: Step, update: Update, context: Context, saved: Person | None = None) -> object:
     """Where to go once `step` is answered: the next step, or back to the profile when editing."""
     if editing(context):
-        return await enter(EDIT_RUNS.get(step, Step.PROFILE), update, context)
-    return await enter(following(step), update, context)
+        return await enter(EDIT_RUNS.get(step, Step.PROFILE), update, context, saved)
+    return await enter(following(step), update, context, saved)
 
 
 async def _ask(step: Step, update: Update, context: Context, t: Translation, person: Person | None) -> bool:
