@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto.keyring import Keyring, field_aad
@@ -33,6 +32,7 @@ from storage.models.outbox import (
 )
 from storage.models.people import ChannelAddress
 from storage.sealed import Envelope
+from storage.upsert import insert_for
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 ADDRESSES: Table = ChannelAddress.__table__  # type: ignore[assignment]
@@ -67,7 +67,7 @@ async def insert_rows(
         return 0
     dialect = session.get_bind().dialect
     columns = list(rows[0])
-    insert_ = (postgresql if dialect.name == "postgresql" else sqlite).insert(OUTBOX)
+    insert_ = insert_for(dialect.name)(OUTBOX)
     statement = insert_.on_conflict_do_nothing(index_elements=["idempotency_key"])
     compiled = statement.compile(dialect=dialect, column_keys=columns)
     order = list(compiled.positiontup or [])
