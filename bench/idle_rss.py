@@ -1,6 +1,6 @@
 """Resident memory of an idle `liaison run` and `liaison worker`, against the 120 MB of issue 16.
 
-    python -m bench.idle_rss [--rounds 3] [--idle 5]
+    python -m bench.idle_rss [--rounds 3] [--idle SECONDS]
 
 Each process is the installed `liaison` script, started with a bot token and the Bot API URL of a
 sandbox server that runs in this benchmark's own process, on a migrated throwaway data directory
@@ -8,6 +8,8 @@ sandbox server that runs in this benchmark's own process, on a migrated throwawa
 cannot clash with another process on the machine. `liaison run` counts as started once the sandbox
 sees its first getUpdates; `liaison worker` once it prints that its workers run. After `--idle`
 seconds of nothing to do, VmRSS is read from /proc/<pid>/status (VmHWM gives the peak so far).
+The default idle time lets every clock of the bot tick once (the latest first tick, 2 minutes
+after start, plus 30 s), so what a tick loads is counted: about 8 minutes a round.
 
 The baseline is a bare python-telegram-bot Application polling the same sandbox: the floor any
 bot on this stack pays. The three kinds run alternately, `--rounds` times; medians are printed
@@ -195,10 +197,17 @@ async def bare_bot() -> None:
         await app.stop()
 
 
+def every_clock_ticked() -> float:
+    """Seconds after start by which every clock of `liaison run` has run once, plus a margin."""
+    from bot.app import all_clocks
+
+    return max(clock.first for clock in all_clocks()).total_seconds() + 30
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before reading")
+    parser.add_argument("--idle", type=float, default=None, help="seconds idle before reading")
     parser.add_argument("--bare-bot", action="store_true", help=argparse.SUPPRESS)  # the baseline's child
     args = parser.parse_args()
     if args.bare_bot:
@@ -206,6 +215,8 @@ def main() -> None:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(bare_bot())
         return
+    if args.idle is None:
+        args.idle = every_clock_ticked()
     print(f"idle RSS after {args.idle:.0f} s idle, {args.rounds} rounds, limit {LIMIT_MB:.0f} MB")
     liaison = liaison_command()
     with tempfile.TemporaryDirectory() as home:
