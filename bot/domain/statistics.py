@@ -2,11 +2,11 @@
 
 Plain functions over category rows (`storage.repositories.review.StatRow`); no names.
 The chart uses matplotlib's Agg backend (no display); matplotlib (with numpy, about 55 MB of
-memory) is imported when a chart is first drawn, not with the bot (issue 16). Its labels come translated from the
-caller; Arabic labels are joined (arabic-reshaper) and laid out right to left (python-bidi),
-because matplotlib draws characters one by one, left to right. Fonts are found among those
-installed (`chart_fonts`); a language whose script none of them covers is charted in English,
-and the caller says so (`chart_language`).
+memory) is imported when a chart is first drawn, not with the bot (issue 16). Its labels come
+translated from the caller; Arabic labels are joined (arabic-reshaper) and laid out right to
+left (python-bidi), because matplotlib draws characters one by one, left to right. Fonts are
+found among those installed (`chart_fonts`); a language whose script none of them covers is
+charted in English, and the caller says so (`chart_language`).
 """
 
 from __future__ import annotations
