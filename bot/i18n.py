@@ -20,6 +20,10 @@ from bot.bidi import RtlText, isolate, isolate_embedded, isolate_offsets
 from bot.settings import LANGUAGES
 
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# Of the six languages only Arabic is written right to left. Asking CLDR (Babel's `Locale.character_order`)
+# would load each language's whole locale data, about 1.5 MB each, at every start, for one fact
+# (issue 16); `tests/test_import_weight.py` checks this set against CLDR.
+RIGHT_TO_LEFT = frozenset({"ar"})
 
 
 def N_(message: str) -> str:
@@ -50,7 +54,7 @@ class Translation:
     def __init__(self, language: str, catalog: NullTranslations) -> None:
         self.language = language
         self._catalog = catalog
-        self.is_rtl = Locale.parse(language).character_order == "right-to-left"
+        self.is_rtl = language in RIGHT_TO_LEFT
         # Right-to-left messages get their links and /commands isolated once, on first lookup.
         self._isolated: dict[str, RtlText] = {}
 

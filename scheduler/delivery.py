@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.ext import Application
@@ -25,16 +25,19 @@ from bot.settings import Settings
 from scheduler import links
 from scheduler.clock import Clock
 from scheduler.delivery_settings import DeliverySettings
-from scheduler.http import UNSUBSCRIBE_PURPOSE, DeliveryHttp, LinkHooks, unsubscribe_url
+from scheduler.link_hooks import UNSUBSCRIBE_PURPOSE, LinkHooks, unsubscribe_url
 from scheduler.metrics import DeliveryMetrics
 from scheduler.outbox import WAKE_INFO_KEY
 from scheduler.rate_limits import ChatPacing, TelegramLimiter
 from scheduler.senders import Message
-from scheduler.senders.email import EmailSender
 from scheduler.senders.registry import SenderContext, build_senders
 from scheduler.senders.telegram import TelegramSender
 from scheduler.workers import OutboxWorkers
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from scheduler.http import DeliveryHttp
+    from scheduler.senders.email import EmailSender
 
 LOGGER = logging.getLogger(__name__)
 DELIVERY_KEY = "delivery"
@@ -75,6 +78,7 @@ def telegram_sender(
 def email_sender(settings: Settings, delivery: DeliverySettings, db: Database) -> EmailSender | None:
     if not settings.smtp_host:
         return None
+    from scheduler.senders.email import EmailSender  # aiosmtplib, only where email is set up
 
     def link(message: Message) -> str:
         token = links.sign(db.keyring, UNSUBSCRIBE_PURPOSE, message.address_id)
@@ -121,6 +125,9 @@ class DeliveryEngine:
         await self.workers.start()
         self.db.sessions.kw.setdefault("info", {})[WAKE_INFO_KEY] = self.wake
         if serve_http and self.delivery.http_enabled:
+            # Imported only when served: `liaison worker` runs without it and without aiohttp.
+            from scheduler.http import DeliveryHttp
+
             http = DeliveryHttp(
                 db=self.db,
                 translator=self.translator,

@@ -13,8 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
 
 from aiohttp import web
@@ -23,6 +22,10 @@ from sqlalchemy import select, text
 
 from bot.i18n import Translation, Translator
 from scheduler import links
+from scheduler.link_hooks import UNSUBSCRIBE_PURPOSE as UNSUBSCRIBE_PURPOSE
+from scheduler.link_hooks import LinkHandler as LinkHandler
+from scheduler.link_hooks import LinkHooks
+from scheduler.link_hooks import unsubscribe_url as unsubscribe_url
 from scheduler.metrics import DeliveryMetrics
 from storage.db import Database
 from storage.models import ChannelAddress, ConsentPurpose, Person
@@ -30,34 +33,7 @@ from storage.repositories import outbox as outbox_repository
 from storage.repositories import people
 
 LOGGER = logging.getLogger(__name__)
-UNSUBSCRIBE_PURPOSE = "unsubscribe"
 UNSUBSCRIBE_TEXT_VERSION = "one-click-unsubscribe"
-
-# A link handler gets the token from the URL and answers with a page (title, text) in the
-# person's language; the email verification feature registers one under "verify".
-LinkHandler = Callable[[str], Awaitable[tuple[str, str]]]
-
-
-@dataclass
-class LinkHooks:
-    """Handlers of `/link/<name>?t=<token>` registered by other features."""
-
-    handlers: dict[str, LinkHandler] = field(default_factory=dict)
-    # Plain GET routes of other features, e.g. the calendar's `/calendar/{region}.ics` feed.
-    get_routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] = field(
-        default_factory=dict
-    )
-    # Features with several routes of their own (the browser console) add them to the app here.
-    installers: list[Callable[[web.Application], None]] = field(default_factory=list)
-    # The largest request body; the console raises it for outreach list uploads.
-    max_body: int = 64 * 1024
-
-    def register(self, name: str, handler: LinkHandler) -> None:
-        self.handlers[name] = handler
-
-
-def unsubscribe_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/unsubscribe?t={token}"
 
 
 def _page(t: Translation, title: str, body: str, *, form: str = "") -> web.Response:

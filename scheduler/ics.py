@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import lru_cache
-
-from icalendar import Calendar, Timezone
-from icalendar import Event as VEvent
+from typing import TYPE_CHECKING
 
 from bot.i18n import zone_or_utc
 from storage.models import Event, EventStatus
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Timezone
+    from icalendar import Event as VEvent
 
 PRODID = "-//Liaison//Regional calendar//EN"
 UID_DOMAIN = "liaison.calendar"
@@ -34,6 +36,8 @@ def filename(event: Event) -> str:
 
 
 def _component(event: Event, language: str | None, link: str | None, note: str | None = None) -> VEvent:
+    from icalendar import Event as VEvent
+
     zone = zone_or_utc(event.time_zone)
     component = VEvent()
     component.add("uid", uid(event))
@@ -57,6 +61,9 @@ def _component(event: Event, language: str | None, link: str | None, note: str |
 
 
 def _calendar(method: str, name: str | None = None) -> Calendar:
+    # icalendar is imported by the first file built, not with the bot, which may never build one.
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -69,6 +76,8 @@ def _calendar(method: str, name: str | None = None) -> Calendar:
 @lru_cache(maxsize=128)
 def _timezone(name: str, first_year: int, last_year: int) -> Timezone:
     """The VTIMEZONE of a zone over a few years; computing its transitions is slow, so it is made once."""
+    from icalendar import Timezone
+
     return Timezone.from_tzinfo(
         zone_or_utc(name), tzid=name, first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1)
     )

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from bot.domain.event_input import KINDS, MAX_TITLE, REGIONS
 from bot.settings import LANGUAGES
 
@@ -170,6 +168,8 @@ def parse_specs(text: str, suffix: str) -> list[EventSpec]:
             for row in csv.DictReader(io.StringIO(text))
         ]
     elif suffix.lower() in {".yaml", ".yml"}:
+        import yaml  # only these files need it, and the bot loads this module at start
+
         loaded = yaml.safe_load(text)
         entries = loaded.get("events", []) if isinstance(loaded, dict) else loaded
         if not isinstance(entries, list):

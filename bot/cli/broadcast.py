@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from bot.settings import LANGUAGES, Settings
 from scheduler.channels import CHOICES
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from scheduler.delivery import DeliveryEngine
 
 broadcast_app = typer.Typer(no_args_is_help=True, help="Staff broadcasts: send, status, cancel.")
@@ -66,6 +65,10 @@ def send(
     follow: Annotated[bool, typer.Option(help="Show a progress bar until it is sent.")] = True,
 ) -> None:
     """Preview a broadcast, confirm, queue it, and follow its progress."""
+    # rich here, not at the top: every command, `liaison run` too, imports this module.
+    from rich.console import Console
+    from rich.table import Table
+
     from bot.bootstrap import open_services
     from scheduler import broadcasts
 
@@ -140,6 +143,8 @@ async def _start_workers(services: object) -> DeliveryEngine:
 
 
 async def _follow(services: object, broadcast_id: uuid.UUID, console: Console) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from bot.services import Services
     from scheduler import broadcasts
 
@@ -191,6 +196,8 @@ def _print_progress(console: Console, progress: object, state: str) -> None:
 @broadcast_app.command("status")
 def status(broadcast_id: uuid.UUID) -> None:
     """Counts of a broadcast: sent, failed, unsure, cancelled, left."""
+    from rich.console import Console
+
     from bot.bootstrap import open_services
     from scheduler import broadcasts
 

@@ -13,11 +13,13 @@ import io
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-
-from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from bot.domain.documents import DocumentType
 from bot.domain.documents import sniff as sniff_document
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 class EvidenceType(StrEnum):
@@ -107,6 +109,9 @@ def strip_metadata(content: bytes, kind: EvidenceType) -> bytes:
     """
     if kind not in IMAGES:
         return content
+    # Pillow (about 3 MB) is loaded by the first image a person sends, not with the bot (issue 16).
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(content)) as opened:
             opened.load()
@@ -129,6 +134,8 @@ def strip_metadata(content: bytes, kind: EvidenceType) -> bytes:
 def _same_quality(opened: Image.Image, kind: EvidenceType) -> dict[str, object]:
     """Encoder settings that keep a photo's quality and size about as they were: a JPEG is
     written with its own quantisation tables and chroma subsampling."""
+    from PIL import JpegImagePlugin
+
     if kind is EvidenceType.JPEG and isinstance(opened, JpegImagePlugin.JpegImageFile):
         return {"qtables": opened.quantization, "subsampling": JpegImagePlugin.get_sampling(opened)}
     if kind is EvidenceType.WEBP:

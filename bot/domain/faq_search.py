@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
-
 # Scores are 0-100; below this an entry is not offered (tuned on the seed FAQ in six languages).
 THRESHOLD = 60.0
 # And at least this many shared n-grams: one word in common ("GCM", "visa") is not evidence.
@@ -83,6 +81,9 @@ def _score(asked: tuple[frozenset[str], str], candidate: str, language: str) -> 
     shared = len(asked_grams & offered)
     if not asked_grams or not offered or shared < MIN_SHARED:
         return 0.0
+    # Imported on the first question, not with the bot: an idle bot need not hold rapidfuzz.
+    from rapidfuzz import fuzz
+
     coverage = 100.0 * shared / len(asked_grams)
     similarity = fuzz.token_set_ratio(asked_text, offered_text)
     return 0.7 * coverage + 0.3 * similarity

@@ -1,11 +1,12 @@
 """Registration statistics (R22): tallies per dimension, as text tables and as a PNG chart.
 
 Plain functions over category rows (`storage.repositories.review.StatRow`); no names.
-The chart uses matplotlib's Agg backend (no display). Its labels come translated from the
-caller; Arabic labels are joined (arabic-reshaper) and laid out right to left (python-bidi),
-because matplotlib draws characters one by one, left to right. Fonts are found among those
-installed (`chart_fonts`); a language whose script none of them covers is charted in English,
-and the caller says so (`chart_language`).
+The chart uses matplotlib's Agg backend (no display); matplotlib (with numpy, about 55 MB of
+memory) is imported when a chart is first drawn, not with the bot (issue 16). Its labels come
+translated from the caller; Arabic labels are joined (arabic-reshaper) and laid out right to
+left (python-bidi), because matplotlib draws characters one by one, left to right. Fonts are
+found among those installed (`chart_fonts`); a language whose script none of them covers is
+charted in English, and the caller says so (`chart_language`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,6 @@ import io
 import re
 from collections import Counter
 from collections.abc import Sequence
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager, rc_context
-from matplotlib.figure import Figure
 
 CHART_DIMENSIONS = ("status", "stakeholder_type", "subregion", "gender", "age_group", "migrant_led")
 # Families tried in order for each character (matplotlib's per-glyph fallback): Latin, Cyrillic
@@ -50,6 +44,8 @@ def ordered(counts: Counter[str]) -> list[tuple[str, int]]:
 @functools.cache
 def chart_fonts() -> tuple[str, ...]:
     """The preferred families that are installed here, in order of preference."""
+    from matplotlib import font_manager
+
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return tuple(family for family in PREFERRED_FONTS if family in installed)
 
@@ -74,6 +70,12 @@ def shown(label: str) -> str:
 def render_chart(title: str, tallies: Sequence[tuple[str, Counter[str]]]) -> bytes:
     """One horizontal bar chart per dimension, in a grid, as PNG bytes; names and categories
     are drawn as given (translate them first)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
     panels = [(name, counts) for name, counts in tallies if counts]
     columns = 2
     rows = max(1, (len(panels) + columns - 1) // columns)

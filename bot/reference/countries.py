@@ -33,14 +33,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from importlib import resources
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pycountry
 from babel import Locale
 from babel.dates import get_timezone_location
 
 from bot.i18n import N_
 from bot.settings import LANGUAGES
+
+if TYPE_CHECKING:
+    from pycountry import ExistingCountries
 
 
 class Region(StrEnum):
@@ -156,16 +159,23 @@ def regions_of(code: str) -> list[Region]:
     return found
 
 
+def _iso_countries() -> ExistingCountries:
+    """pycountry's ISO 3166-1 database, imported on first use rather than with the bot (issue 16)."""
+    import pycountry
+
+    return pycountry.countries
+
+
 def country(code: str) -> Country | None:
     code = code.upper()
-    if pycountry.countries.get(alpha_2=code) is None:
+    if _iso_countries().get(alpha_2=code) is None:
         return None
     sub = subregion_of(code)
     return Country(code, sub, _region_for(code, sub))
 
 
 def all_codes() -> list[str]:
-    return sorted(entry.alpha_2 for entry in pycountry.countries)
+    return sorted(entry.alpha_2 for entry in _iso_countries())
 
 
 def country_name(code: str, language: str) -> str:
@@ -173,7 +183,7 @@ def country_name(code: str, language: str) -> str:
     name = Locale.parse(language).territories.get(code.upper())
     if name:
         return str(name)
-    entry = pycountry.countries.get(alpha_2=code.upper())
+    entry = _iso_countries().get(alpha_2=code.upper())
     return str(entry.name) if entry is not None else code
 
 
@@ -202,7 +212,7 @@ def _search_index() -> list[tuple[str, str, str, tuple[str, ...]]]:
     """(code, language, normalised name, normalised words) for every name in every language."""
     rows: list[tuple[str, str, str, tuple[str, ...]]] = []
     for code in all_codes():
-        entry = pycountry.countries.get(alpha_2=code)
+        entry = _iso_countries().get(alpha_2=code)
         names = {(language, country_name(code, language)) for language in LANGUAGES}
         for extra in (getattr(entry, "name", None), getattr(entry, "common_name", None)):
             if extra:
@@ -245,9 +255,7 @@ def _ranked(query: str, language: str) -> list[tuple[str, tuple[int, int]]]:
         return []
     best: dict[str, tuple[int, int]] = {}
     if len(wanted) in (2, 3):
-        entry = pycountry.countries.get(alpha_2=wanted.upper()) or pycountry.countries.get(
-            alpha_3=wanted.upper()
-        )
+        entry = _iso_countries().get(alpha_2=wanted.upper()) or _iso_countries().get(alpha_3=wanted.upper())
         if entry is not None:
             best[entry.alpha_2] = (1, 0)
     for code, name_language, name, words in _search_index():

@@ -11,7 +11,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.services import Services
-from bot.web.console import HERE, WEB_KEY, WebConsole, templates
+from bot.web.console import HERE, WEB_KEY, WebConsole
 from bot.web.pages import (
     audit,
     broadcasts,
@@ -31,7 +31,7 @@ from scheduler.delivery import delivery
 
 
 def install(app: Application, services: Services, settings: WebSettings | None = None) -> WebConsole:  # type: ignore[type-arg]
-    console = WebConsole(services, settings or WebSettings(), templates(), delivery(app))
+    console = WebConsole(services, settings or WebSettings(), delivery(app))
     app.bot_data[WEB_KEY] = console
 
     def add_routes(http: web.Application) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -100,7 +100,7 @@ def parse_id(text: str) -> uuid.UUID | None:
 
 
 def templates() -> jinja2.Environment:
-    import jinja2  # loaded when the bot is built, not by every `liaison` command that imports us
+    import jinja2  # loaded by the first page served (WebConsole.env), not with the bot
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -115,8 +115,16 @@ def templates() -> jinja2.Environment:
 class WebConsole:
     services: Services
     settings: WebSettings
-    env: jinja2.Environment
     engine: DeliveryEngine  # the outbox workers: a cancelled broadcast is skipped in flight too
+    _env: jinja2.Environment | None = field(default=None, init=False, repr=False)
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """The page templates, made by the first page served: an idle bot need not hold jinja2
+        (about 2 MB, issue 16)."""
+        if self._env is None:
+            self._env = templates()
+        return self._env
 
     @property
     def secure_cookie(self) -> bool:

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +33,7 @@ from storage.models.outbox import (
 )
 from storage.models.people import ChannelAddress
 from storage.sealed import Envelope, SealedText
+from storage.upsert import insert_for
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 ADDRESSES: Table = ChannelAddress.__table__  # type: ignore[assignment]
@@ -108,7 +108,7 @@ async def insert_columns(
             result = await connection.exec_driver_sql(statement, parameters)
             inserted += result.rowcount
         return inserted
-    insert_ = sqlite.insert(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    insert_ = insert_for("sqlite")(OUTBOX).on_conflict_do_nothing(index_elements=["idempotency_key"])
     compiled = insert_.compile(dialect=dialect, column_keys=names)
     order = [names.index(name) for name in compiled.positiontup or []]
     rows = list(zip(*(prepared[index] for index in order), strict=True))

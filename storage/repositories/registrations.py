@@ -14,8 +14,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +25,7 @@ from storage.models import (
     RegistrationStatement,
     RegistrationStatus,
 )
+from storage.upsert import insert_for
 
 
 async def next_reference(session: AsyncSession, prefix: str, now: datetime) -> str:
@@ -37,7 +36,7 @@ async def next_reference(session: AsyncSession, prefix: str, now: datetime) -> s
     """
     year = now.year
     dialect = session.get_bind().dialect.name
-    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect)
     await session.execute(
         insert(ReferenceCounter).values(prefix=prefix, year=year, last=0).on_conflict_do_nothing()
     )

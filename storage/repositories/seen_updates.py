@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models.seen_updates import SeenUpdate
+from storage.upsert import insert_for
 
 KEEP = 10_000
 PRUNE_EVERY = 100
@@ -17,7 +17,7 @@ PRUNE_EVERY = 100
 async def first_time(session: AsyncSession, update_id: int, *, now: datetime, keep: int = KEEP) -> bool:
     """Record `update_id`; False when it was already recorded (a repeat or a replay)."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     result = await session.execute(
         insert(SeenUpdate)
         .values(update_id=update_id, seen_at=now)
