@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -70,10 +71,18 @@ class RecentUpdates:
         return True
 
 
+# Long polling confirms an update only with the next getUpdates, so a crash right after a reply
+# can have Telegram deliver that update again to the next process: in its first moments only.
+REDELIVERY_WINDOW = timedelta(minutes=2)
+
+
 def _drop_replays(recent: RecentUpdates, services: Services) -> TypeHandler[Update, Context, None]:
-    """Drop an update seen before: in memory, and in webhook mode also in the database, so a
-    delivery Telegram repeats (or someone replays) after a restart is not handled again."""
+    """Drop an update seen before: in memory; in webhook mode also in the database, so a delivery
+    Telegram repeats (or someone replays) after a restart is not handled again; in polling mode
+    in the database just after a start, for a dialog step committed before a crash (the step
+    records its update with its state, bot/state_first.py)."""
     remember = services.settings.webhook_url is not None
+    started = services.clock()
 
     async def check(update: Update, context: Context) -> None:
         if not recent.first_time(update.update_id):
@@ -83,6 +92,10 @@ def _drop_replays(recent: RecentUpdates, services: Services) -> TypeHandler[Upda
                 fresh = await seen_updates.first_time(session, update.update_id, now=services.clock())
             if not fresh:
                 raise ApplicationHandlerStop
+        elif services.clock() - started < REDELIVERY_WINDOW:
+            async with services.db.session() as session:
+                if await seen_updates.handled(session, update.update_id):
+                    raise ApplicationHandlerStop
 
     return TypeHandler(Update, check)
 

@@ -27,6 +27,7 @@ from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 from scheduler.clock import Clock
 from storage.db import Database
 from storage.models import DialogState
+from storage.repositories import seen_updates
 
 LOGGER = logging.getLogger(__name__)
 USER_DATA = "user_data"
@@ -53,6 +54,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         self._clock = clock
         self._pending: dict[Key, str | None] = {}
         self._written: dict[Key, str] = {}
+        self._handled: set[int] = set()  # update ids whose dialog state goes with the next write
         self._writer: asyncio.Task[None] | None = None
 
     def _index(self, kind: str, name: str, owner: str) -> bytes:
@@ -78,24 +80,35 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
 
+    def handled(self, update_id: int) -> None:
+        """Record `update_id` as handled in the same transaction as the next dialog write, so a
+        redelivery after a crash is dropped only when what it changed was committed."""
+        self._handled.add(update_id)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+
     async def _write_pending(self) -> None:
         await asyncio.sleep(0)  # let the rest of this flush's changes arrive first
-        while self._pending:
+        while self._pending or self._handled:
             batch, self._pending = self._pending, {}
+            handled, self._handled = self._handled, set()
             try:
-                await self._write(batch)
+                await self._write(batch, handled)
             except BaseException:
                 # Keep what failed for the next flush, unless a newer value arrived meanwhile.
                 self._pending = {**batch, **self._pending}
+                self._handled |= handled
                 raise
 
-    async def _write(self, batch: dict[Key, str | None]) -> None:
+    async def _write(self, batch: dict[Key, str | None], handled: set[int] | None = None) -> None:
         indexes = {key: self._index(*key) for key in batch}
         now = self._clock()
         async with self._db.session() as session:
-            await session.execute(
-                delete(DialogState).where(DialogState.owner_index.in_(list(indexes.values())))
-            )
+            await seen_updates.record(session, handled or set(), now=now)
+            if indexes:
+                await session.execute(
+                    delete(DialogState).where(DialogState.owner_index.in_(list(indexes.values())))
+                )
             session.add_all(
                 DialogState(
                     kind=kind,

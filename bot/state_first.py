@@ -40,7 +40,9 @@ class Position:
     key: tuple[int | str, ...]
     user_id: int | None
     user_data: dict[str, Any] | None
+    update_id: int
     heading: object = None
+    recorded: bool = False
     declared: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -52,6 +54,10 @@ class Position:
         """
         async with self.lock:  # replies sent together wait for one commit, not one each
             try:
+                if not self.recorded:
+                    # With what it changed: a redelivery after a crash is then dropped (bot/app.py).
+                    self.persistence.handled(self.update_id)
+                    self.recorded = True
                 if self.declared:
                     self.declared = False
                     state = None if self.heading == ConversationHandler.END else self.heading
@@ -103,6 +109,7 @@ class DurableConversation(ConversationHandler):  # type: ignore[type-arg]
             key=key,
             user_id=user.id if user else None,
             user_data=context.user_data,
+            update_id=update.update_id,
         )
         token = _POSITION.set(position)
         try:

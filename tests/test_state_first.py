@@ -9,8 +9,11 @@ so it changed after the message arrived.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from sqlalchemy import select
+from telegram import Update
 
 from bot.sandbox.driver import SandboxPerson
 from storage.db import Database
@@ -60,3 +63,42 @@ async def test_the_next_step_is_committed_while_its_question_is_still_on_its_way
 
     first = await amina.next_reply(timeout=HOLD + 5)
     assert "Question 1 of 3" in first.content
+
+
+async def test_a_step_delivered_again_after_a_restart_is_not_handled_twice(
+    running_bot: RunningBot, new_person: PersonFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long polling confirms an update with the next getUpdates; after a crash in between Telegram
+    delivers it again. The step recorded it with its state, so the new process drops it (handled
+    again, the title would be an unexpected answer to the language question and get help)."""
+    db = running_bot.services.db
+    sandbox = running_bot.sandbox
+    pushed: list[dict[str, Any]] = []
+    push = sandbox.updates.push
+
+    def recording(update: dict[str, Any]) -> dict[str, Any]:
+        queued = push(update)
+        pushed.append(queued)
+        return queued
+
+    monkeypatch.setattr(sandbox.updates, "push", recording)
+    amina = new_person(first_name="Amina", language_code="en")
+    await make_person(db, amina)
+    assert "What is its title?" in (await say(amina, "/submit")).content
+    language = await say(amina, "Labour migration corridors in East Africa")
+    assert "In which language" in language.content
+    answered = pushed[-1]
+
+    await running_bot.restart()
+    app = running_bot.app
+    assert app is not None
+    seen = len(sandbox.chat(amina.id).bot_messages)
+    await app.update_queue.put(Update.de_json(answered, app.bot))  # Telegram's second delivery
+    # One person's updates are handled in order: once /help is answered, so was the repeat.
+    await amina.send("/help")
+
+    def new_texts() -> list[str]:
+        return [m.text or "" for m in sandbox.chat(amina.id).bot_messages[seen:]]
+
+    await eventually(lambda: any(text.startswith("Here is what I can do") for text in new_texts()))
+    assert [text.splitlines()[0] for text in new_texts()] == ["Here is what I can do:"]
