@@ -50,6 +50,7 @@ from bench.bare_dialog import APOLOGY, ONBOARDING, Step, bare_dialog_application
 from bot.app import SANDBOX_TOKEN, bot_request_options, build_application, start_features, stop_features
 from bot.i18n import Translator
 from bot.sandbox import SandboxPerson, SandboxServer
+from bot.sandbox.updates import FIRST_UPDATE_ID
 from bot.services import Context, Services
 from bot.settings import Settings
 from storage.crypto.keyring import DataKey, Keyring
@@ -287,10 +288,13 @@ class Bench:
     services: Services
     person_timeout: float
     next_user_id: int = FIRST_USER_ID
+    next_update_id: int = FIRST_UPDATE_ID
 
     async def run(self, factory: AppFactory, people: int, label: str, *, features: bool) -> Run:
         first_user_id, self.next_user_id = self.next_user_id, self.next_user_id + people
-        async with SandboxServer() as sandbox:
+        # Every run is the same bot to the database, so its update ids go on where the last run's ended.
+        first_update_id, self.next_update_id = self.next_update_id, self.next_update_id + 100 * people
+        async with SandboxServer(first_update_id=first_update_id) as sandbox:
             return await run_people(
                 sandbox,
                 factory(sandbox),

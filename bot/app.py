@@ -72,8 +72,11 @@ class RecentUpdates:
 
 
 # Long polling confirms an update only with the next getUpdates, so a crash right after a reply
-# can have Telegram deliver that update again to the next process: in its first moments only.
+# can have Telegram deliver that update again to the next process: in its first moments only,
+# and an update handled shortly before that start. (Telegram may number updates afresh after a
+# quiet week, so an old record must not drop a new update.)
 REDELIVERY_WINDOW = timedelta(minutes=2)
+HANDLED_BEFORE_START = timedelta(minutes=10)
 
 
 def _drop_replays(recent: RecentUpdates, services: Services) -> TypeHandler[Update, Context, None]:
@@ -94,7 +97,9 @@ def _drop_replays(recent: RecentUpdates, services: Services) -> TypeHandler[Upda
                 raise ApplicationHandlerStop
         elif services.clock() - started < REDELIVERY_WINDOW:
             async with services.db.session() as session:
-                if await seen_updates.handled(session, update.update_id):
+                if await seen_updates.handled(
+                    session, update.update_id, since=started - HANDLED_BEFORE_START
+                ):
                     raise ApplicationHandlerStop
 
     return TypeHandler(Update, check)

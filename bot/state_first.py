@@ -27,6 +27,7 @@ from telegram.ext._handlers.conversationhandler import _CheckUpdateType
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.persistence import DatabasePersistence
+from storage.db import in_session
 
 LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ class Position:
         Called before every request, so a choice kept only in the drafts (a toggled button) is
         safe before the message that shows it; the persistence skips what it already wrote.
         """
+        if in_session():
+            # A reply sent while its handler holds a database session: on SQLite that session's
+            # turn is the one the commit would wait for. It is committed after the update instead.
+            return
         async with self.lock:  # replies sent together wait for one commit, not one each
             try:
                 if not self.recorded:

@@ -25,6 +25,12 @@ CANARY_TEXT = "liaison key canary"
 _SESSION_TASK: ContextVar[asyncio.Task[Any] | None] = ContextVar("liaison_session_task", default=None)
 
 
+def in_session() -> bool:
+    """Whether the running task is inside a `Database.session` block."""
+    task = asyncio.current_task()
+    return task is not None and _SESSION_TASK.get() is task
+
+
 class KeyMismatchError(Exception):
     """The database was sealed with keys this process does not have."""
 
@@ -155,7 +161,7 @@ class Database:
         opened inside another in the same task would wait for itself forever: that is refused.
         Never hold a session while waiting on the network either."""
         task = asyncio.current_task()
-        if task is not None and _SESSION_TASK.get() is task:
+        if in_session():
             raise RuntimeError("a database session was opened inside another one in the same task")
         token = _SESSION_TASK.set(task)
         try:

@@ -36,7 +36,7 @@ from bot.sandbox.limits import UPLOAD_LIMIT_BYTES
 from bot.sandbox.methods import BotApi
 from bot.sandbox.params import Params, read_params
 from bot.sandbox.state import CallbackQueryRecord, SandboxChat, SandboxMessage, SandboxUser
-from bot.sandbox.updates import UpdateQueue
+from bot.sandbox.updates import FIRST_UPDATE_ID, UpdateQueue
 from bot.sandbox.world import SandboxWorld, WebhookRecord
 
 JSON = dict[str, Any]
@@ -63,10 +63,17 @@ class RecordedCall:
 class SandboxServer:
     """The fake Bot API server: Telegram's state for one bot, its HTTP face, faults and a call record."""
 
-    def __init__(self, *, clock: Clock | None = None, bot_username: str = "liaison_sandbox_bot") -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        bot_username: str = "liaison_sandbox_bot",
+        first_update_id: int = FIRST_UPDATE_ID,
+    ) -> None:
         self.clock: Clock = clock or system_clock
         self.world = SandboxWorld(self.clock, bot_username)
-        self.updates = UpdateQueue()
+        # A bot's update ids never repeat; a fresh sandbox for the same database starts past the last.
+        self.updates = UpdateQueue(first_update_id)
         self.api = BotApi(self.world, self.updates)
         self.inbound = Inbound(self.world, self.updates)
         self.faults = FaultPlan()

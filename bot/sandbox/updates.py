@@ -21,10 +21,10 @@ FIRST_UPDATE_ID: Final = 500_000_001
 class UpdateQueue:
     """Pending updates for the one bot of a sandbox, with long-poll waiting."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_update_id: int = FIRST_UPDATE_ID) -> None:
         self._pending: deque[JSON] = deque()
-        self._last_id = FIRST_UPDATE_ID - 1
-        self._delivered_id = FIRST_UPDATE_ID - 1
+        self._last_id = first_update_id - 1
+        self._delivered_id = first_update_id - 1
         self._allowed: frozenset[str] | None = None
         self._wakeup: asyncio.Event | None = None
         self._poll_generation = 0

@@ -32,9 +32,11 @@ async def first_time(session: AsyncSession, update_id: int, *, now: datetime, ke
     return True
 
 
-async def handled(session: AsyncSession, update_id: int) -> bool:
-    """Whether `update_id` was recorded, without recording it."""
-    found = await session.scalar(select(SeenUpdate.update_id).where(SeenUpdate.update_id == update_id))
+async def handled(session: AsyncSession, update_id: int, *, since: datetime) -> bool:
+    """Whether `update_id` was recorded at `since` or later, without recording it."""
+    found = await session.scalar(
+        select(SeenUpdate.update_id).where(SeenUpdate.update_id == update_id, SeenUpdate.seen_at >= since)
+    )
     return found is not None
 
 
