@@ -1,12 +1,5 @@
-"""`liaison submissions export DIR`: the published submissions as a static HTML page, a CSV and
-their files (R7).
-
-Published unedited: titles and texts exactly as the authors wrote them, HTML-escaped and
-shown with their line breaks, under the disclaimer in the six languages; a submission sent
-as a document is written to `DIR/files/<reference>.<type>` and linked from the page. The
-CSV is UTF-8 with a byte-order mark, so spreadsheet programs read every script. No author
-names or contacts are exported.
-"""
+"""`liaison submissions export DIR`: the published submissions, unedited, with the disclaimer
+(R7); what is written is described in `bot/application/submission_exports.py`."""
 
 from __future__ import annotations
 

@@ -127,8 +127,10 @@ def _unnest_insert(names: Sequence[str], constant: Collection[str], dialect: Dia
     arrays = [name for name in names if name not in constant]
     values = [name if name not in constant else cast(number, name) for number, name in enumerate(names, 1)]
     unnest = ", ".join(cast(number, name) + "[]" for number, name in enumerate(names, 1) if name in arrays)
+    # Only the table's own column names and types go into the text (insert_columns refuses any other
+    # name); every value travels as a numbered parameter.
     return (
-        f"INSERT INTO {OUTBOX.name} ({', '.join(names)}) SELECT {', '.join(values)} "
+        f"INSERT INTO {OUTBOX.name} ({', '.join(names)}) SELECT {', '.join(values)} "  # nosec B608
         f"FROM unnest({unnest}) AS batch({', '.join(arrays)}) ON CONFLICT (idempotency_key) DO NOTHING"
     )
 
