@@ -58,6 +58,7 @@ class ChatPacing:
         self._group = group_interval
         self._next: dict[int, float] = {}
         self._paused: dict[int, float] = {}
+        self._sent: dict[int, float] = {}
         self._clock = clock
 
     def interval(self, chat_id: int) -> float:
@@ -76,9 +77,21 @@ class ChatPacing:
         if len(self._next) > _PRUNE_AT:
             self._next = {chat: moment for chat, moment in self._next.items() if moment > now}
             self._paused = {chat: moment for chat, moment in self._paused.items() if moment > now}
+            self._sent = {chat: moment for chat, moment in self._sent.items() if moment > now - 60}
         slot = self.free_at(chat_id)
         self._next[chat_id] = slot + self.interval(chat_id)
         return slot
+
+    def spaced_at(self, chat_id: int) -> float:
+        """The first moment a send may go out after the last one that did (see `sent`)."""
+        return self._sent.get(chat_id, float("-inf")) + self.interval(chat_id)
+
+    def sent(self, chat_id: int) -> None:
+        """A send to this chat goes out now. Reserved slots are kept apart, but a send can leave
+        later than its slot (its worker was busy), and the next one must not follow it closely."""
+        now = self._clock()
+        self._sent[chat_id] = now
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), now + self.interval(chat_id))
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """A 429 for this chat: nothing more to it until `seconds` from now, even if already reserved."""
@@ -112,6 +125,12 @@ class TelegramLimiter:
             # A 429 for this chat that arrived while this task waited holds it too.
             if self.pacing.paused_until(chat_id) <= self._clock():
                 return None
+
+    async def going_out(self, chat_id: int) -> None:
+        """Just before a send leaves: keep it an interval after the last send that went to this chat."""
+        while (moment := self.pacing.spaced_at(chat_id)) > self._clock():
+            await self._until(moment)
+        self.pacing.sent(chat_id)
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         self.pacing.pause(chat_id, seconds)

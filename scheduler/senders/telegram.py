@@ -84,6 +84,7 @@ class TelegramSender:
             chat_id = int(message.address)
         except ValueError:
             return Outcome(OutcomeKind.PERMANENT, "bad_address")
+        await self.limiter.going_out(chat_id)
         try:
             await self._call(chat_id, message)
         except TelegramError as error:
