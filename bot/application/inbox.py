@@ -115,20 +115,6 @@ async def ask(
     return question
 
 
-async def _audit(
-    session: AsyncSession, action: str, question: Question, *, staff_id: uuid.UUID, now: datetime
-) -> None:
-    """Record a staff action on a question, by ids only."""
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action=action,
-        subject_type="question",
-        subject_id=str(question.id),
-    )
-
-
 async def _open(session: AsyncSession, question_id: uuid.UUID) -> Question:
     question = await inbox.get_question(session, question_id)
     if question is None:
@@ -153,7 +139,9 @@ async def reply(
         raise InboxRefused("too_long")
     question = await _open(session, question_id)
     saved = await inbox.add_reply(session, question, body, staff_id=staff_id, now=now)
-    await _audit(session, "question.reply", question, staff_id=staff_id, now=now)
+    await audit.staff_action(
+        session, staff_id, "question.reply", subject_type="question", subject_id=question.id, now=now
+    )
     asker = await recipient(session, question.person_id)
     if asker is None:
         return None
@@ -194,7 +182,9 @@ async def assign(
 ) -> Question:
     question = await _open(session, question_id)
     question.assigned_to = staff_id
-    await _audit(session, "question.assign", question, staff_id=staff_id, now=now)
+    await audit.staff_action(
+        session, staff_id, "question.assign", subject_type="question", subject_id=question.id, now=now
+    )
     return question
 
 
@@ -204,7 +194,9 @@ async def close(
     question = await _open(session, question_id)
     if question.status == QuestionStatus.OPEN.value:
         question.status = QuestionStatus.CLOSED.value
-    await _audit(session, "question.close", question, staff_id=staff_id, now=now)
+    await audit.staff_action(
+        session, staff_id, "question.close", subject_type="question", subject_id=question.id, now=now
+    )
     return question
 
 
@@ -226,12 +218,7 @@ async def promote(
         answers={question.language: answered[-1].body},
         now=now,
     )
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action="faq.add",
-        subject_type="faq_entry",
-        subject_id=str(entry.id),
+    await audit.staff_action(
+        session, staff_id, "faq.add", subject_type="faq_entry", subject_id=entry.id, now=now
     )
     return entry

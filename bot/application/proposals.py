@@ -78,20 +78,6 @@ async def propose(
     )
 
 
-async def _audit(
-    session: AsyncSession, action: str, found: EventProposal, *, staff_id: uuid.UUID, now: datetime
-) -> None:
-    """Record a staff action on a proposal, by ids only."""
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{staff_id}",
-        action=action,
-        subject_type="event_proposal",
-        subject_id=str(found.id),
-    )
-
-
 async def _pending(session: AsyncSession, proposal_id: uuid.UUID) -> EventProposal:
     found = await proposals.get(session, proposal_id)
     if found is None:
@@ -108,7 +94,9 @@ async def edit_title(
         raise ProposalRefused("empty")
     found = await _pending(session, proposal_id)
     found.title = title.strip()[:MAX_TITLE]
-    await _audit(session, "proposal.edit", found, staff_id=staff_id, now=now)
+    await audit.staff_action(
+        session, staff_id, "proposal.edit", subject_type="event_proposal", subject_id=found.id, now=now
+    )
 
 
 async def _tell(
@@ -140,7 +128,9 @@ async def approve(
     )
     await proposals.mark_community(session, published.event.id, found.person_id, found.kind, found.languages)
     found.status, found.decided_at, found.event_id = ProposalStatus.APPROVED.value, now, published.event.id
-    await _audit(session, "proposal.approve", found, staff_id=staff_id, now=now)
+    await audit.staff_action(
+        session, staff_id, "proposal.approve", subject_type="event_proposal", subject_id=found.id, now=now
+    )
     title = found.title
 
     def render(t: Translation, _zone: str | None) -> Text:
@@ -172,7 +162,9 @@ async def decline(
         now,
         reason.strip()[:MAX_REASON],
     )
-    await _audit(session, "proposal.decline", found, staff_id=staff_id, now=now)
+    await audit.staff_action(
+        session, staff_id, "proposal.decline", subject_type="event_proposal", subject_id=found.id, now=now
+    )
     title, why = found.title, found.reason
 
     def render(t: Translation, _zone: str | None) -> Text:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,6 +78,26 @@ async def append(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def staff_action(
+    session: AsyncSession,
+    staff_id: uuid.UUID,
+    action: str,
+    *,
+    subject_type: str,
+    subject_id: object,
+    now: datetime,
+) -> AuditEntry:
+    """Record what a staff member did to one subject, by ids only."""
+    return await append(
+        session,
+        at=now,
+        actor=f"staff:{staff_id}",
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+    )
 
 
 @dataclass(frozen=True)

@@ -62,19 +62,6 @@ async def views(session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.U
     return {row.case_id: _view(row) for row in rows}
 
 
-async def _log(
-    session: AsyncSession, actor: uuid.UUID, action: str, case_id: uuid.UUID, now: datetime
-) -> None:
-    await audit.append(
-        session,
-        at=now,
-        actor=f"staff:{actor}",
-        action=action,
-        subject_type="report_case",
-        subject_id=str(case_id),
-    )
-
-
 async def acknowledge(session: AsyncSession, case_id: uuid.UUID, actor: uuid.UUID, *, now: datetime) -> bool:
     """Acknowledge a new case (stops its escalation clock); False when it was acknowledged already."""
     case = await session.get(ReportCase, case_id)
@@ -87,7 +74,9 @@ async def acknowledge(session: AsyncSession, case_id: uuid.UUID, actor: uuid.UUI
     if case.status == CaseStatus.NEW.value:
         await cases.set_status(session, case_id, CaseStatus.ACKNOWLEDGED, now=now, actor=f"staff:{actor}")
     else:
-        await _log(session, actor, "report.acknowledge", case_id, now)
+        await audit.staff_action(
+            session, actor, "report.acknowledge", subject_type="report_case", subject_id=case_id, now=now
+        )
     return True
 
 
@@ -96,7 +85,9 @@ async def set_risk(
 ) -> None:
     row = await _row(session, case_id, now)
     row.risk, row.updated_at = risk.value, now
-    await _log(session, actor, f"report.risk.{risk.value}", case_id, now)
+    await audit.staff_action(
+        session, actor, f"report.risk.{risk.value}", subject_type="report_case", subject_id=case_id, now=now
+    )
 
 
 async def assign(
@@ -104,7 +95,9 @@ async def assign(
 ) -> None:
     row = await _row(session, case_id, now)
     row.assigned_to, row.updated_at = staff_member_id, now
-    await _log(session, actor, "report.assign", case_id, now)
+    await audit.staff_action(
+        session, actor, "report.assign", subject_type="report_case", subject_id=case_id, now=now
+    )
     await audit.append(
         session, at=now, actor=f"staff:{actor}", action="report.assigned_to",
         subject_type="staff_member", subject_id=str(staff_member_id),
@@ -120,7 +113,14 @@ async def close(
     if row.acknowledged_at is None:
         row.acknowledged_at = now
     await cases.set_status(session, case_id, CaseStatus.CLOSED, now=now, actor=f"staff:{actor}")
-    await _log(session, actor, f"report.outcome.{outcome.value}", case_id, now)
+    await audit.staff_action(
+        session,
+        actor,
+        f"report.outcome.{outcome.value}",
+        subject_type="report_case",
+        subject_id=case_id,
+        now=now,
+    )
 
 
 async def awaiting_reporter(
