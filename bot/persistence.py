@@ -4,12 +4,9 @@ Only dialog positions and per-person drafts (`user_data`) are kept here; what a 
 decided (consent, registrations, reports) is written by the handlers straight to their
 own tables before the bot answers.
 
-Dialog positions are committed at the end of every update, before the next update of that
-person is handled and without waiting for PTB's periodic flush (`DurableDialogs`): a crash
-right after a reply resumes at the step that reply asked. A dialog's next step is only known
-when its handler returns, after it answered (replies return message ids the dialogs use, so
-they cannot be held back), so the one window left is the commit itself, a few milliseconds
-after the last reply of an update.
+Dialog steps that declare where they go are committed before their reply (`bot/state_first.py`);
+whatever else an update changed is committed at its end, before the person's next update is
+handled, without waiting for PTB's periodic flush (`DurableDialogs`).
 """
 
 from __future__ import annotations

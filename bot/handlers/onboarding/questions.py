@@ -232,22 +232,22 @@ async def _ask(step: Step, update: Update, context: Context, t: Translation, per
         question = t._("Is your organisation led by migrants?")
         return await _choices(update, context, t, step, question, MIGRANT_LED)
     if step in (Step.REGIONS, Step.TOPICS):
+        kind = "region" if step is Step.REGIONS else "topic"
         async with svc.db.session() as session:
             consent = (await people.consents_in_force(session, person.id)).get("updates")
-            if consent is None or not consent.granted:
-                if step is Step.REGIONS and not editing(context):
-                    await send(
-                        update,
-                        context,
-                        t._(
-                            "You did not agree to updates, so I will send you none. "
-                            "You can change this with /consent."
-                        ),
-                        [],
-                    )
-                return False
-            kind = "region" if step is Step.REGIONS else "topic"
-            chosen = await profiles.subscriptions(session, person.id, kind)
+            agreed = consent is not None and consent.granted
+            chosen = await profiles.subscriptions(session, person.id, kind) if agreed else set()
+        if not agreed:
+            if step is Step.REGIONS and not editing(context):
+                await send(
+                    update,
+                    context,
+                    t._(
+                        "You did not agree to updates, so I will send you none. You can change this with /consent."
+                    ),
+                    [],
+                )
+            return False
         if not chosen and not d.get(f"{kind}_seen"):
             if step is Step.REGIONS:
                 chosen = (
