@@ -83,7 +83,7 @@ class Recorder:
         self._metrics = metrics
         self._timeout = timeout
         self._pending: list[RowUpdate] = []
-        self._writing = 0
+        self._writing: list[RowUpdate] = []
         self._arrived = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -96,7 +96,11 @@ class Recorder:
     @property
     def unrecorded(self) -> int:
         """Outcomes handed over and not yet committed."""
-        return len(self._pending) + self._writing
+        return len(self._pending) + len(self._writing)
+
+    def holding(self) -> set[uuid.UUID]:
+        """The rows whose outcome waits here: sent (or tried) already, whatever their lease says."""
+        return {update.id for update in self._pending} | {update.id for update in self._writing}
 
     def put(self, update: RowUpdate) -> None:
         self._pending.append(update)
@@ -113,17 +117,17 @@ class Recorder:
         backoff = 0.2
         while self._pending:
             batch, self._pending = self._pending, []
-            self._writing = len(batch)
+            self._writing = batch
             try:
                 stale = await asyncio.wait_for(self._write(batch), self._timeout)
             except Exception as error:  # keep the outcomes, stop the lanes, try again
                 self._health.failed(error)
                 self._pending = batch + self._pending
-                self._writing = 0
+                self._writing = []
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            self._writing = 0
+            self._writing = []
             self.flushes += 1
             backoff = 0.2
             if stale:
@@ -239,6 +243,7 @@ class Lane:
                 now=workers.clock(),
                 lease=workers.settings.lease,
                 limit=limit,
+                holding=workers.holding(),
             )
             if not rows:
                 return []
@@ -342,10 +347,14 @@ class Lane:
             )
         )
 
-    async def stop(self, grace: float) -> list[uuid.UUID]:
-        """Stop claiming, let sends in flight finish for `grace` seconds; the ids never attempted."""
+    def stop_claiming(self) -> None:
+        """Let the claim loop end after the unit of work it is in (see `OutboxWorkers.stop`)."""
         self._stopping = True
         self._wake.set()
+
+    async def stop(self, grace: float) -> list[uuid.UUID]:
+        """Stop claiming, let sends in flight finish for `grace` seconds; the ids never attempted."""
+        self.stop_claiming()
         if not self.jobs:
             return []
         pending = set(self.jobs)
@@ -402,6 +411,7 @@ class OutboxWorkers:
         )
         self.lanes = [Lane(self, sender) for sender in senders]
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
         self.cancelled: set[uuid.UUID] = set()  # broadcasts cancelled while their rows were in flight
 
     def wake(self) -> None:
@@ -439,8 +449,10 @@ class OutboxWorkers:
 
     async def _watch_cancellations(self) -> None:
         """Learn which broadcasts in flight were cancelled (by any process), so their rows are skipped."""
-        while True:
-            await asyncio.sleep(max(self.settings.poll_seconds, 0.2))
+        while not self._stopping.is_set():
+            await _first(self._stopping, None, max(self.settings.poll_seconds, 0.2))
+            if self._stopping.is_set():
+                return
             in_flight = {
                 job.row.broadcast_id
                 for lane in self.lanes
@@ -458,13 +470,21 @@ class OutboxWorkers:
                 LOGGER.debug("checking for cancelled broadcasts failed (%s)", type(error).__name__)
 
     async def stop(self) -> None:
+        # The loops are asked to end, not cancelled at once: a task cancelled inside a unit of work
+        # hands its connection back to the pool half reset (SQLAlchemy logs an ERROR for it, and
+        # rows it had just claimed would wait for their lease). Cancelled only past the bound.
+        for lane in self.lanes:
+            lane.stop_claiming()
+        self._stopping.set()
+        if self._tasks:
+            _ended, running = await asyncio.wait(self._tasks, timeout=self.settings.record_timeout_seconds)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
         untouched: list[uuid.UUID] = []
         for lane in self.lanes:
             untouched += await lane.stop(self.settings.stop_grace_seconds)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
         # Bounded: a database that cannot be written must not hold the shutdown forever.
         await self.recorder.stop(
             timeout=max(self.settings.stop_grace_seconds, self.settings.record_timeout_seconds)
@@ -476,6 +496,16 @@ class OutboxWorkers:
         for lane in self.lanes:
             with contextlib.suppress(Exception):
                 await lane.sender.close()
+
+    def holding(self) -> set[uuid.UUID]:
+        """Rows this process has sent or is sending and not yet recorded: never claimed again by it.
+
+        Their leases may run out first (a loaded machine, a slow write); claiming them again
+        would send them twice from this very process. Another process may still take them
+        after the lease, which is what a lease is for.
+        """
+        in_flight = {job.row.id for lane in self.lanes for job in lane.jobs.values()}
+        return in_flight | self.recorder.holding()
 
     @property
     def in_flight(self) -> int:

@@ -38,6 +38,11 @@ class WorkerProcess:
     def errors(self) -> list[str]:
         return [line for line in self.lines() if line.startswith("ERROR")]
 
+    def tail(self, lines: int = 60) -> str:
+        """The end of the log without the per-send HTTP lines: what a failed assertion shows."""
+        kept = [line for line in self.lines() if "HTTP Request:" not in line]
+        return "\n".join(kept[-lines:])
+
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)

@@ -160,7 +160,7 @@ async def test_database_cut_longer_than_the_lease(
         text for text, count in counts.items() if count > 1
     )  # none twice
     errors = worker.errors()
-    assert len(errors) == 1 and "database unreachable" in errors[0], errors
+    assert len(errors) == 1 and "database unreachable" in errors[0], worker.tail()
     assert any("recorded again" in line for line in worker.lines())
     print(f"database cut: {sent_blind} sends after the cut, 0 duplicates")
 
@@ -219,5 +219,5 @@ async def test_sqlite_disk_full_stops_and_resumes(
     counts = delivered(sandbox, "Full ")
     assert max(counts.values()) == 1, sorted(text for text, count in counts.items() if count > 1)
     errors = worker.errors()
-    assert len(errors) == 1 and "disk full" in errors[0], errors
+    assert len(errors) == 1 and "disk full" in errors[0], worker.tail()
     assert any("recorded again" in line for line in worker.lines())

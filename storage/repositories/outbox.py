@@ -241,12 +241,20 @@ def _due(channel: str, now: datetime) -> Any:
 
 
 async def claim(
-    session: AsyncSession, *, channel: str, worker: str, now: datetime, lease: timedelta, limit: int
+    session: AsyncSession,
+    *,
+    channel: str,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    holding: Collection[uuid.UUID] = (),
 ) -> list[ClaimedRow]:
     """Take up to `limit` due rows of `channel` for `worker` until `now + lease`.
 
     Rows whose earlier claim expired come first (their recipients have waited longest, and
     their message may have been in flight when a worker died), then queued rows by `send_after`.
+    Rows in `holding` (the worker has their outcome, not yet written) are never taken.
     """
     expired_first = case((OUTBOX.c.state == OutboxState.CLAIMED.value, 0), else_=1)
     due = (
@@ -255,6 +263,8 @@ async def claim(
         .order_by(expired_first, OUTBOX.c.send_after)
         .limit(limit)
     )
+    if holding:
+        due = due.where(OUTBOX.c.id.not_in(list(holding)))
     if _dialect(session) == "postgresql":
         due = due.with_for_update(skip_locked=True)
     picked = due.cte("due")
