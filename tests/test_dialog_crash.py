@@ -1,6 +1,9 @@
-"""The bot process killed the moment each reply of an onboarding arrives (the issue asked for 0.1 s
-after it; at the reply leaves nothing of that margin): every restart resumes at the step the last
-reply asked, and the next answer is taken.
+"""The bot process killed the moment each reply of an onboarding arrives: every restart resumes at
+the step the last reply asked, and the next answer is taken.
+
+The issue also asked for a kill 0.1 s after each reply. That variant is not run (20 more
+restarts; the suite must stay under 10 minutes): every onboarding step commits before its reply
+and writes nothing after it, so a kill 0.1 s later finds at least as much committed as this one.
 
 A step's dialog state and drafts are committed before the reply that asks the next step goes out
 (bot/state_first.py), so there is no window left between a reply and its commit: the test checks

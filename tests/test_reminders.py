@@ -201,10 +201,11 @@ async def test_mute_withdrawal_and_late_registration(services: Services) -> None
     clock.advance(timedelta(minutes=5))
     await reminders.plan_reminders(services)
     async with services.db.session() as session:
-        states = {
-            row.address_id: row.state for row in await outbox_rows(session, "rem:") if "1440" in row.key
-        }
+        day_before = [row for row in await outbox_rows(session, "rem:") if "1440" in row.key]
+    states = {row.address_id: row.state for row in day_before}
     assert states == {muted.telegram: "cancelled", leaving.telegram: "cancelled", staying.telegram: "queued"}
+    # A cancelled reminder keeps no content; the queued one still has its text.
+    assert {row.state: bool(row.body) for row in day_before} == {"cancelled": False, "queued": True}
     # Someone registering after the 1-day reminder time gets only the 1-hour one.
     clock.set(start - 20 * HOUR)
     async with services.db.session() as session:

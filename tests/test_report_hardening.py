@@ -15,6 +15,7 @@ from storage.models import ReportCase
 from storage.repositories import reports
 from tests.evidence_samples import jpeg_with_location
 from tests.report_fixtures import PASSPHRASE, ReportWorld, expect, file_report, report_world
+from tests.test_staff_console import unlock
 
 __all__ = ["report_world"]
 
@@ -117,6 +118,52 @@ async def test_a_photo_sent_as_a_file_loses_its_location_and_keeps_its_caption(
         assert not image.getexif() and image.size == (12, 16)
     raw = report_world.db_path.read_bytes()
     assert b"north gate" not in raw
+
+
+async def test_every_caption_is_kept_and_shown_whole(report_world: ReportWorld) -> None:
+    """A one-character caption and a Premium one longer than a bot may send with a file: both
+    kept, sealed with their file, and shown to staff in full (the long one after its file)."""
+    liaison = report_world.person("Lia")
+    staff_id = await report_world.reader(liaison.id)
+    lin = report_world.person("Lin")
+    pdf = b"%PDF-1.4\n1 0 obj\n%%EOF\n"
+    long = " ".join(f"Minute {n} of the meeting at the gate." for n in range(60))  # over 2,000 characters
+    await _to_evidence(lin)
+    await lin.upload("gate.pdf", pdf, "application/pdf", caption="门")
+    await expect(lin, "File received (1 of")
+    await lin.upload("minutes.pdf", pdf, "application/pdf", caption=long)
+    await expect(lin, "File received (2 of")
+    await lin.press("Done")
+    await expect(lin, "How may we contact you?")
+    await lin.press("Stay anonymous")
+    await expect(lin, "Send it now?")
+    await lin.press("Send")
+    done = await expect(lin, "Thank you.")
+    found = re.search(r"C-\d{4}-\d{4}", done.content)
+    assert found is not None
+
+    opened = await _open_newest(report_world, staff_id)
+    async with report_world.services.db.session() as session:
+        private = await reports.unlock(session, staff_id, PASSPHRASE)
+        assert private is not None
+        captions = [
+            (
+                await reports.evidence_content(session, item.id, staff_id, private, now=opened.created_at)
+            ).caption
+            for item in opened.evidence
+        ]
+    assert sorted(captions, key=len) == ["门", long]
+
+    await unlock(liaison)
+    await liaison.send("/cases")
+    await liaison.next_reply()
+    await liaison.press(f"Open {found.group(0)}")
+    await expect(liaison, "The agenda came too late")
+    await liaison.press("File 2: minutes.pdf")
+    document = await liaison.next_reply()
+    assert document.document is not None and document.caption is None and document.protect_content
+    shown = await liaison.next_reply()
+    assert shown.text == long and shown.protect_content
 
 
 async def test_an_answer_of_invisible_characters_is_refused(report_world: ReportWorld) -> None:

@@ -52,7 +52,6 @@ MAX_WHAT = 3000
 MAX_WHEN = 200
 MAX_WHERE = 100
 MAX_WHO = 500
-MAX_CAPTION = 1000
 MIN_TEXT = 2
 PREFIX = "rp:"
 
@@ -504,14 +503,18 @@ async def got_evidence(update: Update, context: Context) -> int:
         return await _refuse_type(update, context)
     if len(content) > settings.evidence_max_bytes:
         return await _too_big(update, context)
-    caption, _problem = clean_text(message.caption, MAX_CAPTION)
+    # Every caption is kept, however short or long (Telegram bounds its length: 1,024 characters,
+    # 4,096 with Premium); one made only of invisible characters is no caption.
+    caption = (message.caption or "").strip()
+    if not visible_length(caption):
+        caption = ""
     # Only the bytes (and the caption) are kept, encrypted on confirm; the Telegram file id never is.
     draft.evidence.append(
         repo.EvidenceFile(
             evidence.safe_filename(claimed_name, kind),
             evidence.FORMATS[kind].mime_type,
             content,
-            caption or "",
+            caption,
         )
     )
     await say(

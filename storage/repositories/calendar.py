@@ -368,10 +368,16 @@ async def cancel_queued(
         if not addresses:
             return 0
         query = query.where(OutboxMessage.address_id.in_(list(addresses)))
+    # A cancelled row is never sent: its content goes, as on every other terminal state.
     result = await session.execute(
-        query.values(state=OutboxState.CANCELLED.value, finished_at=now).execution_options(
-            synchronize_session=False
-        )
+        query.values(
+            state=OutboxState.CANCELLED.value,
+            finished_at=now,
+            body=None,
+            subject=None,
+            html=None,
+            attachment=None,
+        ).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

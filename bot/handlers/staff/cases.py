@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 MAX_REPLY = 3000
 LISTED = 20
 CHUNK = 3500  # Telegram takes 4096 characters a message; content is split below that
+CAPTION_LIMIT = 1024  # the longest caption Telegram takes with a file a bot sends
 
 STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.NEW: N_("new"),
@@ -298,12 +299,17 @@ async def send_file(update: Update, context: Context, member: StaffUser, parts: 
         return
     await _answer(update)
     assert update.effective_chat is not None
+    # What the reporter wrote with the file goes with it; a caption longer than a bot may send
+    # with a file (a Premium caption) follows it as a message of its own, whole.
+    fits = len(file.caption) <= CAPTION_LIMIT
     await context.bot.send_document(
         update.effective_chat.id,
         InputFile(file.content, filename=file.filename),
-        caption=file.caption[:1024] or None,  # what the reporter wrote with the file
+        caption=(file.caption if fits else None) or None,
         protect_content=True,
     )
+    if not fits:
+        await context.bot.send_message(update.effective_chat.id, file.caption, protect_content=True)
 
 
 # --- actions ---
