@@ -196,6 +196,7 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     await page.get_by_role("button", name="Sign out").click()
     await page.goto(f"{console_world.base_url}/web")
     assert "You are not signed in" in await page.locator("h1").inner_text()
+    await _check(page, "en-signed-out")
 
 
 async def test_sign_in_accept_select_broadcast_and_import_in_arabic_right_to_left(
