@@ -16,7 +16,7 @@ from scheduler import broadcasts
 from scheduler.broadcasts import Audience, Candidate, Recipient, eligible, preview, version_for
 from storage.crypto.keyring import Keyring
 from storage.db import Database
-from storage.models import Channel, OutboxMessage, StaffRole
+from storage.models import AuditEntry, Channel, OutboxMessage, StaffRole
 from storage.repositories import outbox as outbox_repository
 from storage.repositories import people, staff
 from tests.bot_fixtures import RunningBot, bot_with_email
@@ -228,6 +228,17 @@ async def test_broadcast_is_staff_only_and_can_be_cancelled(
     delivered = sum(1 for reader in readers if sandbox.chat(reader.id).bot_messages)
     assert result.cancelled > 0 and result.sent == delivered < 60
     assert result.sent + result.cancelled == 60
+    # Audited as from the browser console and the CLI (one service for all three).
+    async with db.session() as session:
+        member = await staff.find_active(session, db.keyring, officer.id)
+        entries = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.subject_id == str(broadcast_id)))
+        ).all()
+    assert member is not None
+    assert sorted((e.action, e.actor) for e in entries) == [
+        ("broadcast.cancelled", f"staff:{member.id}"),
+        ("broadcast.sent", f"staff:{member.id}"),
+    ]
 
 
 async def _settled(db: Database, broadcast_id: uuid.UUID) -> bool:

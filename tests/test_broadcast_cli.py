@@ -62,3 +62,6 @@ def test_cli_preview_queue_status_cancel(tmp_path: Path, monkeypatch: pytest.Mon
     assert "2 messages cancelled" in cancelled.output
     after = runner.invoke(app, ["broadcast", "status", found.group(1)])
     assert "cancelled: 0 sent" in after.output and "2 cancelled, 0 left" in after.output
+    audited = runner.invoke(app, ["audit", "--action", "broadcast."])
+    assert audited.exit_code == 0, audited.output
+    assert "broadcast.sent" in audited.output and "broadcast.cancelled" in audited.output

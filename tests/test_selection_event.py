@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.selection.leximin import select_leximin
 from bot.selection.pool import Quota
 from storage.db import Database
-from storage.models import Channel
+from storage.models import AuditEntry, Channel
 from storage.models.outbox import OutboxMessage
 from storage.models.registrations import Registration
 from storage.repositories import events, people, profiles, registrations
@@ -65,7 +65,7 @@ async def make_pool(db: Database, size: int) -> str:
 async def test_select_from_registrations_accepts_waitlists_and_tells_everyone(database: Database) -> None:
     code = await make_pool(database, 24)
     async with database.session() as session:
-        _event, candidates = await load_candidates(session, code, None)
+        event, candidates = await load_candidates(session, code, None)
     assert len(candidates) == 24
     assert {c.values["age_group"] for c in candidates} >= {"unknown"}  # unanswered is a group of its own
     # Everyone answered gender: each candidate carries their own answer, none is lost on the way.
@@ -85,8 +85,9 @@ async def test_select_from_registrations_accepts_waitlists_and_tells_everyone(da
 
     async with database.session() as session:
         outcome = await confirm(
-            session, candidates, selection, now=datetime.now(UTC), translator=Translator()
-        )
+            session, candidates, selection, now=datetime.now(UTC), translator=Translator(),
+            event_id=event.id, algorithm="leximin",
+        )  # fmt: skip
     assert outcome == (6, 17, 1, 0)
 
     async with database.session() as session:
@@ -97,11 +98,16 @@ async def test_select_from_registrations_accepts_waitlists_and_tells_everyone(da
         waitlisted = [r for r in rows if r.status == "waitlisted"]
         assert len(waitlisted) == 17 and all(r.reason_key == "balance" for r in waitlisted)
         assert by_reference[selection.waitlisted[0]].status == "withdrawn"
+        drawn = await session.scalar(select(AuditEntry).where(AuditEntry.action == "selection.leximin"))
+        assert drawn is not None and drawn.subject_id == f"{event.id} seed={selection.seed}"
         notices = await session.scalar(select(func.count()).select_from(OutboxMessage))
     assert notices == 23
 
     # Confirming again changes nothing and tells nobody twice.
     async with database.session() as session:
-        again = await confirm(session, candidates, selection, now=datetime.now(UTC), translator=Translator())
+        again = await confirm(
+            session, candidates, selection, now=datetime.now(UTC), translator=Translator(),
+            event_id=event.id, algorithm="leximin",
+        )  # fmt: skip
         assert again == (0, 0, 24, 0)
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 23

@@ -210,6 +210,8 @@ async def test_participant_exports_csv_with_bom_and_xlsx_only_with_consent(
     assert lines[0].startswith("reference,status,kind") and len(lines) == 3
     assert "Amal Hassan" in lines[1] and "'=HYPERLINK" in lines[1]  # a formula stays text
     assert "Organisation 1" not in body.decode()  # no consent: no organisation
+    # As `liaison stats export` writes it: categories by name in the staff member's language.
+    assert ",Academia," in lines[1] and "academia" not in body.decode()
     async with browser.get(f"{base}/participants.xlsx", params={"status": "accepted"}) as got:
         sheet = load_workbook(io.BytesIO(await got.read())).active
     assert (

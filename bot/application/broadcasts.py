@@ -1,11 +1,19 @@
-"""What staff read about a broadcast, and who may send one: shared by the chat's /broadcast
-and the browser console's broadcasts page."""
+"""Sending and cancelling a broadcast, what staff read about one, and who may send one: shared
+by the chat's /broadcast, `liaison broadcast send|cancel` and the browser console's broadcasts
+page, so each is queued and audited the same way."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.i18n import Translation, language_name
 from scheduler import broadcasts
-from storage.models import BroadcastState, StaffRole
+from storage.models import Broadcast, BroadcastState, StaffRole
+from storage.repositories import audit, outbox
 from storage.repositories.outbox import BroadcastProgress
 
 SENDERS = (StaffRole.ADMINISTRATOR.value, StaffRole.LIAISON.value)
@@ -51,3 +59,45 @@ def progress_text(
     if progress.cancelled:
         lines.append(t._("Not sent: {count}.").format(count=progress.cancelled))
     return "\n".join(lines)
+
+
+async def send(
+    session: AsyncSession,
+    *,
+    audience: broadcasts.Audience,
+    versions: Mapping[str, str],
+    recipients: Sequence[broadcasts.Recipient],
+    default_language: str,
+    now: datetime,
+    actor: str,
+    created_by: uuid.UUID | None = None,
+    retry_unknown: bool = False,
+) -> Broadcast:
+    """Queue one message per recipient (their language's version, or the default) and record
+    who sent it. `recipients` are those the sender was shown (`broadcasts.select_recipients`)."""
+    created = await broadcasts.create(
+        session,
+        audience=audience,
+        versions={code: broadcasts.Version(text) for code, text in versions.items()},
+        recipients=recipients,
+        default_language=default_language,
+        now=now,
+        created_by=created_by,
+        retry_unknown=retry_unknown,
+    )
+    await audit.append(
+        session, at=now, actor=actor, action="broadcast.sent",
+        subject_type="broadcast", subject_id=str(created.id),
+    )  # fmt: skip
+    return created
+
+
+async def cancel(session: AsyncSession, broadcast_id: uuid.UUID, *, now: datetime, actor: str) -> int:
+    """Cancel what is still queued (a worker skips a claimed message that has not gone out) and
+    record who did; returns how many messages were cancelled."""
+    cancelled = await outbox.cancel_broadcast(session, broadcast_id, now=now)
+    await audit.append(
+        session, at=now, actor=actor, action="broadcast.cancelled",
+        subject_type="broadcast", subject_id=str(broadcast_id),
+    )  # fmt: skip
+    return cancelled

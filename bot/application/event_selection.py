@@ -17,6 +17,7 @@ from bot.domain.eligibility import FLOOR_QUESTIONS
 from bot.selection.lottery import Selection
 from bot.selection.pool import Applicant, Pool, PoolError
 from storage.models.registrations import UNKNOWN_CATEGORY, Registration, RegistrationKind, RegistrationStatus
+from storage.repositories import audit
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -142,9 +143,12 @@ async def confirm(
     *,
     now: datetime,
     translator: Translator | None,
+    event_id: uuid.UUID,
+    algorithm: str,
     actor: str = "cli",
 ) -> tuple[int, int, int, int]:
-    """Accept the selected, waitlist the rest (reason: balance), each person told.
+    """Accept the selected, waitlist the rest (reason: balance), each person told, and record the
+    draw (method and seed) in the audit log: the CLI and the browser console both confirm here.
 
     Returns (accepted, waitlisted, skipped, full): registrations that changed since the preview
     (withdrawn, reviewed) are left alone and counted as skipped; those the event had no place
@@ -156,4 +160,8 @@ async def confirm(
         current[c.registration_id] = registration.status if registration is not None else None
     decisions, skipped = decisions_for(candidates, selection, current)
     applied = await apply_selection(session, decisions, now=now, translator=translator, actor=actor)
+    await audit.append(
+        session, at=now, actor=actor, action=f"selection.{algorithm}",
+        subject_type="event", subject_id=f"{event_id} seed={selection.seed}",
+    )  # fmt: skip
     return applied.accepted, applied.waitlisted, skipped, applied.refused

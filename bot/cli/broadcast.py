@@ -69,6 +69,7 @@ def send(
     from rich.console import Console
     from rich.table import Table
 
+    from bot.application import broadcasts as broadcast_service
     from bot.bootstrap import open_services
     from scheduler import broadcasts
 
@@ -100,13 +101,14 @@ def send(
                 console.print("Nothing sent.")
                 return
             async with services.db.session() as session:
-                broadcast = await broadcasts.create(
+                broadcast = await broadcast_service.send(
                     session,
                     audience=audience,
-                    versions={code: broadcasts.Version(body) for code, body in versions.items()},
+                    versions=versions,
                     recipients=recipients,
                     default_language=settings.default_language,
                     now=services.clock(),
+                    actor="cli",
                     retry_unknown=retry_unknown,
                 )
             console.print(f"Broadcast {broadcast.id} queued.")
@@ -222,9 +224,9 @@ def status(broadcast_id: uuid.UUID) -> None:
 @broadcast_app.command("cancel")
 def cancel(broadcast_id: uuid.UUID) -> None:
     """Cancel what is not yet sent of a broadcast."""
+    from bot.application import broadcasts as broadcast_service
     from bot.bootstrap import open_services
     from scheduler import broadcasts
-    from storage.repositories import outbox
 
     settings = _settings()
 
@@ -234,7 +236,9 @@ def cancel(broadcast_id: uuid.UUID) -> None:
             async with services.db.session() as session:
                 if await broadcasts.find(session, broadcast_id) is None:
                     raise typer.BadParameter("no broadcast with this id")
-                return await outbox.cancel_broadcast(session, broadcast_id, now=services.clock())
+                return await broadcast_service.cancel(
+                    session, broadcast_id, now=services.clock(), actor="cli"
+                )
         finally:
             await services.db.dispose()
 

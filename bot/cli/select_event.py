@@ -38,7 +38,6 @@ def select_for_event(
     """Load the pool, preview, ask, then apply the selection and record it in the audit log."""
     from bot.bootstrap import open_services
     from bot.cli.main import _settings
-    from storage.repositories import audit
 
     settings = _settings()
 
@@ -71,15 +70,13 @@ def select_for_event(
         try:
             async with services.db.session() as session:
                 outcome = await confirm(
-                    session, candidates, selection, now=services.clock(), translator=services.translator
-                )
-                await audit.append(
                     session,
-                    at=services.clock(),
-                    actor="cli",
-                    action=f"selection.{algorithm.value}",
-                    subject_type="event",
-                    subject_id=f"{event_id} seed={selection.seed}",
+                    candidates,
+                    selection,
+                    now=services.clock(),
+                    translator=services.translator,
+                    event_id=event_id,
+                    algorithm=algorithm.value,
                 )
                 return outcome
         finally:

@@ -1,36 +1,28 @@
 """`liaison stats export EVENT_CODE FILE.csv|FILE.xlsx [--language ar]`: an event's participant list (R22).
 
-Each row has the registration's reference, status, kind, categories and balance answers
-(gender, age group, migrant-led), each by its name in the chosen language, never its code.
-Name, organisation and email appear only for people whose consent to share their details
-with the network is in force at the time of the export; for everyone else those cells
-are empty. The CSV is UTF-8 with a byte-order mark, so spreadsheet programs read Arabic and
-Chinese. The export is audited.
+The file is `bot.application.participant_exports`, as the browser console's download: categories
+by name in the chosen language, names only with the person's consent to share them, CSV in UTF-8
+with a byte-order mark. The export is audited.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from bot.application.participant_exports import COLUMNS
 
 if TYPE_CHECKING:
     from bot.i18n import Translation
     from bot.services import Services
     from storage.repositories.review import Participant
 
+__all__ = ["COLUMNS", "participant_list", "stats_app", "write"]
+
 stats_app = typer.Typer(no_args_is_help=True, help="Registration statistics and participant lists.")
-COLUMNS = (
-    "reference", "status", "kind", "stakeholder_type", "country", "subregion", "gender", "age_group",
-    "migrant_led", "name", "organisation", "email",
-)  # fmt: skip
-# Columns holding a category code, written as its name in the export's language.
-CATEGORY_COLUMNS = frozenset(
-    ("status", "kind", "stakeholder_type", "country", "subregion", "gender", "age_group", "migrant_led")
-)
 
 
 class ExportError(ValueError):
@@ -51,42 +43,15 @@ async def participant_list(
         )
 
 
-def cells(row: Participant, t: Translation) -> list[str]:
-    """One participant as the export shows it: categories by name in `t`'s language, not by code."""
-    from bot.reference.categories import category_label
-
-    return [
-        category_label(t, column, getattr(row, column))
-        if column in CATEGORY_COLUMNS
-        else getattr(row, column) or ""
-        for column in COLUMNS
-    ]
-
-
 def write(path: Path, rows: list[Participant], t: Translation | None = None) -> None:
-    """CSV (UTF-8 with a byte-order mark, so spreadsheet programs read Arabic and Chinese) or XLSX."""
+    """CSV or XLSX by the file's suffix, categories named in `t`'s language (English by default)."""
+    from bot.application.participant_exports import FORMATS
     from bot.i18n import Translator
 
-    t = t or Translator().get("en")
-    values = [cells(row, t) for row in rows]
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = "participants"
-        sheet.append(list(COLUMNS))
-        for line in values:
-            sheet.append(line)
-        workbook.save(path)
-    elif path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            writer.writerows(values)
-    else:
+    file_format = path.suffix.lower().removeprefix(".")
+    if file_format not in FORMATS:
         raise ExportError("the file must end in .csv or .xlsx")
+    path.write_bytes(FORMATS[file_format](rows, t or Translator().get("en")))
 
 
 @stats_app.command("export")

@@ -28,6 +28,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.application import broadcasts as broadcast_service
 from bot.application.broadcasts import SENDERS, preview_text, progress_text
 from bot.i18n import Translation, language_name
 from bot.private_chat import own_private_chat
@@ -379,16 +380,16 @@ async def send(update: Update, context: Context) -> int:
     if draft is None:
         return await _refuse(update, context)
     svc = services(context)
-    versions = {code: broadcasts.Version(text) for code, text in draft.versions.items()}
     async with svc.db.session() as session:
         recipients = await broadcasts.select_recipients(session, draft.audience())
-        broadcast = await broadcasts.create(
+        broadcast = await broadcast_service.send(
             session,
             audience=draft.audience(),
-            versions=versions,
+            versions=draft.versions,
             recipients=recipients,
             default_language=svc.settings.default_language,
             now=svc.clock(),
+            actor=f"staff:{member}",
             created_by=member,
             retry_unknown=draft.retry_unknown,
         )
@@ -412,7 +413,8 @@ def _cancel_markup(t: Translation, broadcast_id: uuid.UUID) -> InlineKeyboardMar
 async def cancel_broadcast(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    if await _sender_id(update, context) is None:
+    member = await _sender_id(update, context)
+    if member is None:
         await _refuse(update, context)
         return
     try:
@@ -425,7 +427,7 @@ async def cancel_broadcast(update: Update, context: Context) -> None:
     engine = delivery(context.application)
     async with engine.progress_edits:
         async with svc.db.session() as session:
-            await outbox_repository.cancel_broadcast(session, broadcast_id, now=svc.clock())
+            await broadcast_service.cancel(session, broadcast_id, now=svc.clock(), actor=f"staff:{member}")
             progress = await outbox_repository.broadcast_progress(session, broadcast_id)
         engine.cancelled(broadcast_id)
         await query.answer(t._("Broadcast cancelled."))

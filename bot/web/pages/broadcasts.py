@@ -14,6 +14,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import select
 
+from bot.application import broadcasts as broadcast_service
 from bot.application.broadcasts import SENDERS, preview_text, progress_text
 from bot.i18n import N_, Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
@@ -22,8 +23,6 @@ from bot.settings import LANGUAGES
 from bot.web.console import Visit, WebConsole, parse_id
 from scheduler import broadcasts
 from storage.models import Broadcast, BroadcastState, Event, StaffRole
-from storage.repositories import audit
-from storage.repositories import outbox as outbox_repository
 
 BROADCASTERS = frozenset(StaffRole(role) for role in SENDERS)
 CHANNEL_LABELS = {
@@ -143,19 +142,16 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             )
         async with svc.db.session() as session:
             recipients = await broadcasts.select_recipients(session, audience)
-            created = await broadcasts.create(
+            created = await broadcast_service.send(
                 session,
                 audience=audience,
-                versions={code: broadcasts.Version(text) for code, text in versions.items()},
+                versions=versions,
                 recipients=recipients,
                 default_language=svc.settings.default_language,
                 now=svc.clock(),
+                actor=visit.actor,
                 created_by=visit.staff_member_id,
             )
-            await audit.append(
-                session, at=svc.clock(), actor=visit.actor, action="broadcast.sent",
-                subject_type="broadcast", subject_id=str(created.id),
-            )  # fmt: skip
         return web.Response(status=303, headers={"Location": f"/web/broadcasts/{created.id}"})
 
     async def progress_page(request: web.Request, visit: Visit) -> web.StreamResponse:
@@ -190,11 +186,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         engine = console.engine
         async with engine.progress_edits:
             async with svc.db.session() as session:
-                await outbox_repository.cancel_broadcast(session, broadcast_id, now=svc.clock())
-                await audit.append(
-                    session, at=svc.clock(), actor=visit.actor, action="broadcast.cancelled",
-                    subject_type="broadcast", subject_id=str(broadcast_id),
-                )  # fmt: skip
+                await broadcast_service.cancel(session, broadcast_id, now=svc.clock(), actor=visit.actor)
             engine.cancelled(broadcast_id)
         return web.Response(status=303, headers={"Location": f"/web/broadcasts/{broadcast_id}"})
 

@@ -26,7 +26,7 @@ from bot.web.console import Visit, WebConsole, parse_id
 from bot.web.labels import category
 from bot.web.pages.registrations import FILTER_LABELS
 from storage.models import Event
-from storage.repositories import audit, registration_table
+from storage.repositories import registration_table
 
 DRAFT_LIFETIME = timedelta(minutes=15)
 FEATURE_LABELS = {**FILTER_LABELS, "country": N_("Country")}
@@ -239,12 +239,10 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                 draft.selection,
                 now=svc.clock(),
                 translator=svc.translator,
+                event_id=event.id,
+                algorithm=draft.algorithm,
                 actor=visit.actor,
             )
-            await audit.append(
-                session, at=svc.clock(), actor=visit.actor, action=f"selection.{draft.algorithm}",
-                subject_type="event", subject_id=f"{event.id} seed={draft.selection.seed}",
-            )  # fmt: skip
         done = [
             t._(
                 "{accepted} accepted, {waitlisted} waitlisted; each person is told in their language."
