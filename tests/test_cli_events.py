@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -201,7 +202,9 @@ def test_stats_export(installed: Path) -> None:
     assert exported.out.startswith("3 registrations written to")
     rows = list(csv.DictReader(output.open(encoding="utf-8")))
     assert len(rows) == 3
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600  # names and addresses: the owner only
     assert run_cli(["stats", "export", "STA1", str(installed.parent / "p.xlsx")]).code == 0
+    assert stat.S_IMODE((installed.parent / "p.xlsx").stat().st_mode) == 0o600
 
     fails_with_one_line(
         run_cli(["stats", "export", "STA1", str(installed.parent / "p.txt")]), ".csv or .xlsx"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -130,6 +131,7 @@ async def test_import_with_duplicates_and_bad_rows_gives_the_expected_report(
 
     rejects = tmp_path / "rejects.csv"
     write_rejects(rejects, headers, report.bad)
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
     rejected = rejects.read_text(encoding="utf-8")
     assert (
         "Bilal" in rejected and "email: missing" in rejected and rejected.count("\n") == 4

@@ -27,13 +27,14 @@ from bot.application.contact_import import (
     import_rows,
     read_rows,
 )
+from bot.cli.private_files import open_private
 from bot.domain.outreach import FIELDS, REQUIRED, BadRow, map_columns
 
 contacts_app = typer.Typer(no_args_is_help=True, help="Outreach contacts: import lists, invite.")
 
 
 def write_rejects(path: Path, headers: list[str], bad: list[BadRow]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    with open_private(path) as handle:
         writer = csv.DictWriter(handle, fieldnames=["line", *headers, "problem"], extrasaction="ignore")
         writer.writeheader()
         for row in bad:

@@ -46,12 +46,13 @@ async def participant_list(
 def write(path: Path, rows: list[Participant], t: Translation | None = None) -> None:
     """CSV or XLSX by the file's suffix, categories named in `t`'s language (English by default)."""
     from bot.application.participant_exports import FORMATS
+    from bot.cli.private_files import write_private
     from bot.i18n import Translator
 
     file_format = path.suffix.lower().removeprefix(".")
     if file_format not in FORMATS:
         raise ExportError("the file must end in .csv or .xlsx")
-    path.write_bytes(FORMATS[file_format](rows, t or Translator().get("en")))
+    write_private(path, FORMATS[file_format](rows, t or Translator().get("en")))
 
 
 @stats_app.command("export")
