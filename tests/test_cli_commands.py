@@ -210,9 +210,16 @@ def test_audit_shows_and_verifies_the_log() -> None:
     assert shown.code == 0 and "staff.add" in shown.out and "5151" not in shown.out
     verified = run_cli(["audit", "verify"])
     assert verified.code == 0 and re.match(r"audit log intact: \d+ entries", verified.out)
+    # The head to keep outside the database; verify checks the log against it.
+    head = run_cli(["audit", "checkpoint"])
+    assert head.code == 0 and re.fullmatch(r"\d+:[0-9a-f]{64}\n", head.out), head.out
+    against = run_cli(["audit", "verify", "--checkpoint", head.out.strip()])
+    assert against.code == 0 and "agrees with 1 checkpoint" in against.out, against.out
 
     fails_with_one_line(run_cli(["audit", "--limit", "0"]), "--limit")
     fails_with_one_line(run_cli(["audit", "verify", "--fix"]), "No such option")
+    fails_with_one_line(run_cli(["audit", "checkpoint", "--count", "3"]), "No such option")
+    fails_with_one_line(run_cli(["audit", "verify", "--checkpoint", "not-a-checkpoint"]), "COUNT:HASH")
 
 
 # --- worker: the outbox workers alone, in their own process ---

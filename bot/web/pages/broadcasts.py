@@ -14,8 +14,8 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import select
 
-from bot.application.broadcasts import SENDERS, preview_text, progress_text
-from bot.i18n import N_, Translation, language_name
+from bot.application.broadcasts import CHANNEL_LABELS, SENDERS, preview_text, progress_text
+from bot.i18n import Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
 from bot.reference.stakeholders import LABELS as TYPE_LABELS
 from bot.settings import LANGUAGES
@@ -26,11 +26,6 @@ from storage.repositories import audit
 from storage.repositories import outbox as outbox_repository
 
 BROADCASTERS = frozenset(StaffRole(role) for role in SENDERS)
-CHANNEL_LABELS = {
-    "telegram": N_("By Telegram"),
-    "email": N_("By email"),
-    "both": N_("By Telegram and email"),
-}
 FIELDS = ("who", "region", "kind", "event", "channel")
 
 
