@@ -10,6 +10,7 @@ the events, calendar, selection and data commands by test_cli_events.py and test
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import signal
 import socket
@@ -83,6 +84,32 @@ def test_the_readme_lists_every_command() -> None:
         pattern = r"liaison " + r"\s+".join(rf"(?:[\w|-]+\|)?{re.escape(w)}(?:\|[\w|-]+)?" for w in words)
         assert re.search(pattern, listed), f"`liaison {path}` is not in the README's command list"
     assert len(command_paths()) >= 30
+
+
+def test_every_command_and_option_the_readme_names_exists() -> None:
+    """The other way round: each `liaison …` of the list is a command, and each --option it shows is
+    one of that command's options."""
+    root = typer.main.get_command(app)
+    checked = []
+    for line in readme_commands().splitlines():
+        usage = re.split(r"\s{3,}", line.strip())[0]  # without the description column
+        for part in usage.split(" | "):
+            words = []
+            for token in part.split()[1:]:
+                if not re.fullmatch(r"[a-z][a-z-]*(\|[a-z][a-z-]*)*", token):
+                    break
+                words.append(token.split("|"))
+            for path in itertools.product(*words):
+                command = root
+                for word in path:
+                    subcommands = getattr(command, "commands", {})
+                    assert word in subcommands, f"README: `liaison {' '.join(path)}` is not a command"
+                    command = subcommands[word]
+                options = {name for parameter in command.params for name in parameter.opts}
+                for option in re.findall(r"(?<![\w-])--[a-z][a-z-]*", part):
+                    assert option in options, f"README: `liaison {' '.join(path)}` has no {option}"
+                checked.append(path)
+    assert len(checked) >= 30
 
 
 # --- help, migrate, doctor: as the installed script ---
@@ -210,9 +237,16 @@ def test_audit_shows_and_verifies_the_log() -> None:
     assert shown.code == 0 and "staff.add" in shown.out and "5151" not in shown.out
     verified = run_cli(["audit", "verify"])
     assert verified.code == 0 and re.match(r"audit log intact: \d+ entries", verified.out)
+    # The head to keep outside the database; verify checks the log against it.
+    head = run_cli(["audit", "checkpoint"])
+    assert head.code == 0 and re.fullmatch(r"\d+:[0-9a-f]{64}\n", head.out), head.out
+    against = run_cli(["audit", "verify", "--checkpoint", head.out.strip()])
+    assert against.code == 0 and "agrees with 1 checkpoint" in against.out, against.out
 
     fails_with_one_line(run_cli(["audit", "--limit", "0"]), "--limit")
     fails_with_one_line(run_cli(["audit", "verify", "--fix"]), "No such option")
+    fails_with_one_line(run_cli(["audit", "checkpoint", "--count", "3"]), "No such option")
+    fails_with_one_line(run_cli(["audit", "verify", "--checkpoint", "not-a-checkpoint"]), "COUNT:HASH")
 
 
 # --- worker: the outbox workers alone, in their own process ---

@@ -1,12 +1,15 @@
 """Cross-feature journeys as people live them, through the sandbox and the entry points.
 
 Invitation → register → waiting list → withdrawal → promotion, where the freed place skips a
-person who erased their data; an observer never takes a seat; the CLI refuses what the chat refuses.
+person who erased their data; an observer never takes a seat; the CLI refuses what the chat refuses;
+a contact list with French and Arabic country names → email invitations → registration in the chat.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,15 +18,18 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.application import registrations as decisions
-from bot.bootstrap import open_services
+from bot.bootstrap import keyring_from, open_services
 from bot.cli.main import app
 from bot.sandbox.driver import SandboxPerson
+from bot.sandbox.server import SandboxServer
 from bot.settings import load_settings
 from scheduler import invitations
 from storage.db import Database
-from storage.models import Channel, Registration
+from storage.models import Channel, Contact, Registration
 from storage.repositories import calendar, events, people, registrations
-from tests.bot_fixtures import RunningBot
+from tests.bot_fixtures import RunningBot, bot_with_email
+from tests.cli_fixtures import CliResult, fresh_install, run_cli
+from tests.smtp_fixtures import SmtpServer
 from tests.test_events import PersonFactory, make_event, make_person
 
 LINK = re.compile(r"start=ev_(\w+)")
@@ -212,3 +218,72 @@ def test_the_cli_refuses_to_accept_beyond_capacity(tmp_path: Path, monkeypatch: 
     assert refused.output.strip().splitlines() == [
         "liaison: the event is full: put this registration on the waiting list instead"
     ]
+
+
+def _cli(args: list[str]) -> Awaitable[CliResult]:
+    """`liaison ARGS` beside the running bot: the CLI runs its own event loop, as in its own process."""
+    return asyncio.to_thread(run_cli, args)
+
+
+CONTACTS = """Nom;Courriel;Pays;Langue
+Awa Diallo;awa@example.org;Sénégal;fr
+Mona Saleh;mona@example.org;مصر;ar
+"""
+
+
+async def test_a_contact_list_in_french_and_arabic_is_invited_and_registers(
+    sandbox: SandboxServer, smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff import a network's list with `liaison contacts import --invite`; the running bot emails
+    each contact in their language; Awa follows the link in Telegram and registers."""
+    monkeypatch.setenv("LIAISON_OUTBOX_POLL_SECONDS", "0.1")
+    monkeypatch.setenv("LIAISON_OUTBOX_HTTP_ENABLED", "false")
+    with fresh_install(tmp_path) as data:
+        assert (await _cli(["migrate"])).code == 0
+        starts = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+        added = await _cli(
+            ["events", "add", "--kind", "consultation", "--region", "africa", "--code", "OUT26",
+             "--title", "en=Africa consultation", "--title", "fr=Consultation pour l'Afrique",
+             "--title", "ar=مشاورة أفريقيا", "--starts", starts, "--time-zone", "Africa/Dakar"]
+        )  # fmt: skip
+        assert added.code == 0, added.err
+        settings = load_settings()
+        smtp = (smtp_server.host, smtp_server.port)
+        async with bot_with_email(
+            sandbox, settings.resolved_database_url, keyring_from(settings, create=False), smtp, data
+        ) as running:
+            path = tmp_path / "reseau.csv"
+            path.write_text(CONTACTS, encoding="utf-8")
+            imported = await _cli(
+                ["contacts", "import", str(path), "--source", "Réseau Sahel", "--invite", "OUT26",
+                 "--bot", "liaison_sandbox_bot", "--yes"],
+            )  # fmt: skip
+            assert imported.code == 0, imported.err
+            assert "imported: 2" in imported.out and "invitations queued: 2" in imported.out
+            assert "not recognised" not in imported.out
+
+            mails = {m.recipients[0]: m for m in await smtp_server.sink.wait_for(2, timeout=20)}
+            french, arabic = mails["awa@example.org"], mails["mona@example.org"]
+            assert french.message["Subject"] == "Invitation : Consultation pour l'Afrique"
+            # The title is isolated (FSI … PDI) inside the right-to-left sentence.
+            assert arabic.message["Subject"] == "دعوة: \u2068مشاورة أفريقيا\u2069"
+            assert "start=ev_OUT26" in arabic.text
+            link = re.search(r"start=(ev_\w+)", french.text)
+            assert link is not None, french.text
+
+            async with running.services.db.session() as session:
+                countries = {c.email: c.country for c in await session.scalars(select(Contact))}
+            assert countries == {"awa@example.org": "SN", "mona@example.org": "EG"}
+
+            awa = SandboxPerson(sandbox, sandbox.add_user(first_name="Awa", language_code="fr"))
+            await make_person(running.services.db, awa, language="fr", time_zone="Africa/Dakar", country="SN")
+            await awa.send(f"/start {link.group(1)}")
+            question = await awa.next_reply()
+            assert question.content.startswith("Consultation pour l'Afrique"), question.content
+            await awa.press("Participer")
+            done = await awa.next_reply()
+            reference = re.search(r"R-\d{4}-\d{4}", done.content)
+            assert reference is not None, done.content
+            async with running.services.db.session() as session:
+                found = await registrations.by_reference(session, reference.group(0))
+                assert found is not None and found.status == "pending"

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.application.broadcasts import CHANNEL_LABELS, COUNT_LINES
 from bot.i18n import Translation, Translator
+from scheduler import channels
 from scheduler.notices import (
     Address,
     Notice,
@@ -26,6 +28,13 @@ from storage.repositories import people
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 TELEGRAM = Address(uuid.uuid4(), "telegram", usable=True)
 EMAIL = Address(uuid.uuid4(), "email", usable=True)
+
+
+def test_every_channel_has_its_words_for_staff() -> None:
+    """A channel added to `scheduler.channels` fails here until staff can choose it and read its
+    preview line (in the chat and the browser: one table for both)."""
+    assert set(CHANNEL_LABELS) == set(channels.CHOICES)
+    assert set(COUNT_LINES) == set(channels.ALL)
 
 
 def person(*addresses: Address, order: tuple[str, ...] = ("telegram", "email")) -> Recipient:

@@ -15,7 +15,15 @@ from bot.cli.stats import participant_list, write
 from bot.domain.assessment import assess, improper_words
 from bot.sandbox.driver import SandboxPerson
 from scheduler.clock import system_clock
-from storage.models import AuditEntry, BalanceData, ConsentPurpose, Registration, StaffRole, SubmissionStatus
+from storage.models import (
+    AuditEntry,
+    BalanceData,
+    ChannelAddress,
+    ConsentPurpose,
+    Registration,
+    StaffRole,
+    SubmissionStatus,
+)
 from storage.repositories import events, people, registrations, staff, submissions
 from storage.repositories.registrations import Categories
 from tests.report_fixtures import ReportWorld, expect, report_world
@@ -134,6 +142,55 @@ async def test_review_accept_waitlist_capacity_and_promotion_on_withdrawal(repor
         and "registration.accepted" in actions
         and "registration.waitlisted" in actions
     )
+
+
+async def test_review_tells_staff_which_way_the_person_hears_of_it(report_world: ReportWorld) -> None:
+    """Amal's chat is unreachable but her email is verified: she is told by email. Badr has no usable
+    address: staff read that nobody was told, not that he was."""
+    db = report_world.services.db
+    now = system_clock()
+    amal, badr = report_world.person("Amal"), report_world.person("Badr", language_code="fr")
+    ids = [
+        await _person(report_world, amal, "Coastal Women Network", share=True, name="Amal Hassan"),
+        await _person(report_world, badr, "Sahel Youth", share=True, name="Badr Salem"),
+    ]
+    async with db.session() as session:
+        event = await events.create(
+            session, region="africa", kind="consultation", titles={"en": "Mombasa consultation"},
+            starts_at=now + timedelta(days=50), now=now, code="MBA26",
+        )  # fmt: skip
+        for person_id in ids:
+            person = await session.get(people.Person, person_id)
+            assert person is not None
+            for address in await session.scalars(
+                select(ChannelAddress).where(ChannelAddress.person_id == person_id)
+            ):
+                await people.mark_unreachable(session, address, now=now, reason="blocked")
+            await registrations.register(
+                session, event=event, person=person, kind="participant", slot="attend",
+                categories=Categories("civil_society", "KE", "014", "africa"), now=now,
+            )  # fmt: skip
+        amal_row = await session.get(people.Person, ids[0])
+        assert amal_row is not None
+        await people.add_address(
+            session, db.keyring, amal_row, people.Channel.EMAIL, "amal@example.org", now=now, verified=True
+        )
+    reviewer = report_world.person("Rev")
+    await report_world.reader(reviewer.id)
+    await reviewer.send("/review")
+    await reviewer.next_reply()
+    await reviewer.press("Mombasa")
+    await expect(reviewer, "Coastal Women Network")
+    await reviewer.press("Accept")
+    assert (await reviewer.callback_answer()).answer_text == (
+        "Saved. The chat cannot reach this person, so they are told by email."
+    )
+    await expect(reviewer, "Sahel Youth")
+    await reviewer.press("Accept")
+    assert (await reviewer.callback_answer()).answer_text == (
+        "Saved. The person cannot be reached now, so nobody was told."
+    )
+    assert not [m for m in report_world.sandbox.chat(amal.id).bot_messages if "R-" in m.content]
 
 
 async def test_participant_exports_hold_no_name_without_consent(

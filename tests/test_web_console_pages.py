@@ -9,7 +9,9 @@ import uuid
 
 from sqlalchemy import select, update
 
-from storage.models import AuditEntry, Registration, RegistrationStatus, StaffRole
+from scheduler.clock import system_clock
+from storage.models import AuditEntry, Channel, Registration, RegistrationStatus, StaffRole
+from storage.repositories import people
 from tests.report_fixtures import expect
 from tests.web_fixtures import ConsoleWorld, console_world
 
@@ -24,6 +26,30 @@ async def _ids(world: ConsoleWorld) -> list[str]:
     async with world.services.db.session() as session:
         rows = await session.scalars(select(Registration).order_by(Registration.created_at))
         return [str(r.id) for r in rows]
+
+
+async def test_staff_read_how_many_could_not_be_told(console_world: ConsoleWorld) -> None:
+    event, (reachable, blocked) = await console_world.event_with_registrations(2, code="UNR26")
+    db = console_world.services.db
+    async with db.session() as session:  # the second person blocked the bot, and has no email
+        address = await people.find_address(session, db.keyring, Channel.TELEGRAM, str(blocked.id))
+        assert address is not None
+        await people.mark_unreachable(session, address, now=system_clock(), reason="blocked")
+    member, _member_id = await console_world.staff()
+    browser = await console_world.signed_in(member)
+    url = f"{console_world.base_url}/web/events/{event.id}/registrations"
+    async with browser.get(url) as page:
+        csrf = _csrf(await page.text())
+    ids = await _ids(console_world)
+    async with browser.post(
+        url,
+        data=[("csrf", csrf), ("decision", "accepted"), ("registration", ids[0]), ("registration", ids[1])],
+    ) as done:
+        html = await done.text()
+    assert "2 registrations saved" in html
+    assert "1 of them cannot be reached now and was not told." in html
+    assert "accept" in (await expect(reachable, "R-")).content.lower()
+    assert not [m for m in console_world.sandbox.chat(blocked.id).bot_messages if "R-" in m.content]
 
 
 async def test_accept_many_then_full_then_waitlist_with_a_reason(console_world: ConsoleWorld) -> None:

@@ -10,24 +10,32 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translation, language_name
+from bot.i18n import N_, Translation, language_name
 from scheduler import broadcasts
-from storage.models import Broadcast, BroadcastState, StaffRole
+from storage.models import Broadcast, BroadcastState, Channel, StaffRole
 from storage.repositories import audit, outbox
 from storage.repositories.outbox import BroadcastProgress
 
 SENDERS = (StaffRole.ADMINISTRATOR.value, StaffRole.LIAISON.value)
 
+# What staff read for each channel choice (`scheduler.channels.CHOICES`), in the chat and the
+# browser alike; a new channel adds its label and its preview line here.
+CHANNEL_LABELS: dict[str, str] = {
+    Channel.TELEGRAM.value: N_("By Telegram"),
+    Channel.EMAIL.value: N_("By email"),
+    "both": N_("By Telegram and email"),
+}
+# A preview's line for the recipients of one version who are reached by one channel.
+COUNT_LINES: dict[str, str] = {
+    Channel.TELEGRAM.value: N_("{language} by Telegram: {count}"),
+    Channel.EMAIL.value: N_("{language} by email: {count}"),
+}
+
 
 def preview_text(t: Translation, result: broadcasts.Preview) -> str:
     lines = [t._("Recipients: {count}.").format(count=result.total)]
     for (language, channel), count in sorted(result.counts.items()):
-        line = (
-            t._("{language} by email: {count}")
-            if channel == "email"
-            else t._("{language} by Telegram: {count}")
-        )
-        lines.append(line.format(language=language_name(language), count=count))
+        lines.append(t._(COUNT_LINES[channel]).format(language=language_name(language), count=count))
     if result.fallback:
         lines.append(
             t._("{count} of them get another language: there is no version in theirs.").format(

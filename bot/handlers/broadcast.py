@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 
 from bot.application import broadcasts as broadcast_service
-from bot.application.broadcasts import SENDERS, preview_text, progress_text
+from bot.application.broadcasts import CHANNEL_LABELS, SENDERS, preview_text, progress_text
 from bot.i18n import Translation, language_name
 from bot.private_chat import own_private_chat
 from bot.reference.countries import REGION_LABELS, Region
@@ -307,9 +307,17 @@ async def _ask_channel(update: Update, t: Translation) -> int:
         update,
         t._("Send it by which channel?"),
         _keyboard(
-            [
-                [_button(t._("By Telegram"), "channel:telegram"), _button(t._("By email"), "channel:email")],
-                [_button(t._("By Telegram and email"), "channel:both")],
+            [  # each channel on one row, the choices of several on the next
+                [
+                    _button(t._(CHANNEL_LABELS[c]), f"channel:{c}")
+                    for c in CHANNEL_CHOICES
+                    if c in broadcasts.CHANNELS
+                ],
+                [
+                    _button(t._(CHANNEL_LABELS[c]), f"channel:{c}")
+                    for c in CHANNEL_CHOICES
+                    if c not in broadcasts.CHANNELS
+                ],
             ]
         ),
     )

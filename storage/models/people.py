@@ -58,8 +58,9 @@ class Person(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
-    # Loaded only where asked for (`with_addresses`): almost every handler loads the person and
-    # almost none needs the addresses, which cost a second query each time.
+    # Never loaded on access (lazy="raise"): almost every handler loads the person and almost none
+    # needs the addresses, which cost a second query each time. Ask for them: `people.living`, or a
+    # select of ChannelAddress by person_id.
     addresses: Mapped[list[ChannelAddress]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="raise"
     )

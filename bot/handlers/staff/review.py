@@ -21,7 +21,7 @@ from bot.i18n import N_, Translation
 from bot.reference import stakeholders
 from bot.reference.countries import country_name
 from bot.services import Context, services, translation
-from storage.models import Event, Registration, RegistrationStatus
+from storage.models import Channel, Event, Registration, RegistrationStatus
 from storage.repositories import registrations, review
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ async def decide(
     now = svc.clock()
     try:
         async with svc.db.session() as session:
-            await decisions.decide(
+            decision = await decisions.decide(
                 session,
                 svc.notices,
                 found.id,
@@ -198,8 +198,21 @@ async def decide(
             await _answer(update, t._("This registration was decided already."))
         return
     log.info("staff member %s set registration %s to %s", member.id, found.id, status.value)
-    await _answer(update, t._("Saved. The person is told in their language."))
+    await _answer(update, _told(t, decision))
     await _show_next(update, context, member, found.event_id)
+
+
+def _told(t: Translation, decision: decisions.Decision) -> str:
+    """Whether, and by which channel, the person hears of the decision: staff should not believe a
+    person was told who cannot be reached."""
+    channels = () if decision.told is None else decision.told.channels
+    if not decision.changed:
+        return t._("Saved. It had this decision already, so nobody was told again.")
+    if not channels:
+        return t._("Saved. The person cannot be reached now, so nobody was told.")
+    if Channel.TELEGRAM.value not in channels:
+        return t._("Saved. The chat cannot reach this person, so they are told by email.")
+    return t._("Saved. The person is told in their language.")
 
 
 async def accept(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:

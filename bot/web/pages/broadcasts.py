@@ -15,8 +15,8 @@ from multidict import MultiDictProxy
 from sqlalchemy import select
 
 from bot.application import broadcasts as broadcast_service
-from bot.application.broadcasts import SENDERS, preview_text, progress_text
-from bot.i18n import N_, Translation, language_name
+from bot.application.broadcasts import CHANNEL_LABELS, SENDERS, preview_text, progress_text
+from bot.i18n import Translation, language_name
 from bot.reference.countries import REGION_LABELS, Region
 from bot.reference.stakeholders import LABELS as TYPE_LABELS
 from bot.settings import LANGUAGES
@@ -25,11 +25,6 @@ from scheduler import broadcasts
 from storage.models import Broadcast, BroadcastState, Event, StaffRole
 
 BROADCASTERS = frozenset(StaffRole(role) for role in SENDERS)
-CHANNEL_LABELS = {
-    "telegram": N_("By Telegram"),
-    "email": N_("By email"),
-    "both": N_("By Telegram and email"),
-}
 FIELDS = ("who", "region", "kind", "event", "channel")
 
 

@@ -133,7 +133,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             problems.append(t._("Choose a reason the person will read."))
         if not chosen:
             problems.append(t._("Select at least one registration."))
-        saved = 0
+        saved = unreached = 0
         refused: list[tuple[str, str]] = []
         if not problems:
             for registration_id in chosen:
@@ -155,6 +155,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                             now=svc.clock(),
                         )
                     saved += int(result.changed)
+                    unreached += int(result.changed and (result.told is None or not result.told.reached))
                 except decisions.DecisionRefused as error:
                     refused.append((reference, t._(REFUSAL_TEXTS[error.refusal])))
             LOGGER.info(
@@ -168,6 +169,14 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                 saved,
             ).format(count=saved)
             if not problems
+            else "",
+            # Staff should not believe a person was told who cannot be reached (no usable address).
+            "unreached": t.ngettext(
+                "{count} of them cannot be reached now and was not told.",
+                "{count} of them cannot be reached now and were not told.",
+                unreached,
+            ).format(count=unreached)
+            if unreached
             else "",
             "refused": refused,
         }
