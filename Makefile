@@ -9,7 +9,7 @@ LANGS := ar zh en fr ru es
 CATALOGS := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint audit lock typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean browser screenshots
+.PHONY: run test lint audit lock typecheck i18n i18n-extract i18n-update compile-catalogs migrate bench clean browser fonts screenshots
 
 # Dependencies come from hashed lock files (every file checked against its sha256), then the
 # project itself is installed on top without resolving anything again. `make run` needs only the
@@ -47,7 +47,7 @@ compile-catalogs: $(COMPILED)
 migrate: $(STAMP)
 	$(BIN)/liaison migrate
 
-run: $(STAMP) compile-catalogs migrate
+run: $(STAMP) compile-catalogs fonts migrate
 	$(BIN)/liaison run
 
 # Debian's Chromium for the staff console's browser tests (Playwright drives it; it downloads no
@@ -56,11 +56,23 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium could not be installed (not root?): the browser tests will skip"
 
+# A CJK font for the /stats chart in Chinese (Latin, Cyrillic and Arabic are in DejaVu Sans, which
+# matplotlib ships): Debian's Droid Sans Fallback when matplotlib finds no CJK font. matplotlib
+# caches the fonts it found, so the cache goes when a font is added. Without root the install is
+# skipped: Chinese charts are then drawn in English, and their caption says so.
+CJK_FAMILIES := Noto Sans CJK|Noto Sans SC|Source Han Sans|WenQuanYi|Droid Sans Fallback|AR PL UMing
+fonts: $(STAMP)
+	@$(BIN)/python -c "from bot.domain.statistics import chart_language as c; raise SystemExit(c('zh') != 'zh')" \
+		|| { { fc-list 2>/dev/null | grep -qiE '$(CJK_FAMILIES)' \
+			|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-droid-fallback >/dev/null); } \
+			&& rm -f "$$($(BIN)/python -c 'import matplotlib; print(matplotlib.get_cachedir())')"/fontlist-*.json; } \
+		|| echo "no CJK font could be installed (not root?): Chinese /stats charts will be drawn in English"
+
 # Screenshots of every console page in English and Arabic, for docs/console/, by the browser tests.
 screenshots: $(DEV_STAMP) compile-catalogs browser
 	LIAISON_SCREENSHOTS=docs/console $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_web_console_browser.py
 
-test: $(DEV_STAMP) compile-catalogs browser
+test: $(DEV_STAMP) compile-catalogs fonts browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	@# pytest exits 5 when it collects nothing; that is a failure here, and make stops on it.
 

@@ -152,7 +152,7 @@ async def test_staff_broadcast_compose_preview_send_progress(
     assert "Recipients: 4." in summary
     assert "Français by Telegram: 1" in summary and "Français by email: 1" in summary
     assert "English by Telegram: 2" in summary  # the Chinese reader gets English
-    assert "1 of them get another language" in summary
+    assert "1 of them gets another language" in summary
     await officer.press("Send now")
     progress = await officer.next_reply()
     assert progress.text.startswith("Sending the broadcast")

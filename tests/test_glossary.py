@@ -20,6 +20,7 @@ ALLOWED: dict[str, str] = {
     "Your report key is locked.": "the staff member's own key, said as 'your key' for short",
     "You have no report key yet. Set a passphrase with /setpassphrase.": "as above",
     "Another gender": "Russian offers 'Другое' (other), as forms do",
+    "That submission was stopped. Send /submit to start again.": "the act of sending: envoi, отправка, envío, الإرسال, 提交",
 }
 
 

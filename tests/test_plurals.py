@@ -67,3 +67,29 @@ def test_arabic_three_thousand_characters_takes_the_singular_noun() -> None:
     ).format(limit=3000)
     assert "3000" in text and "حرف." in text and "حرفًا" not in text
     assert "يومًا" in arabic.ngettext("{count} day", "{count} days", 34).format(count=34)
+
+
+def test_web_and_chat_limits_agree_with_their_number_in_arabic() -> None:
+    """Limits that were single messages (a web form's title, a question's length) now agree with
+    their number: 200 and 2000 take the singular noun, 50 the accusative, 5 the plural."""
+    arabic = Translator().get("ar")
+    title = arabic.ngettext(
+        "A title has at most {limit} character. Please send a shorter one.",
+        "A title has at most {limit} characters. Please send a shorter one.",
+        200,
+    ).format(limit=200)
+    assert "200 حرف." in strip_isolates(title)
+    question = arabic.ngettext(
+        "That is too long: at most {limit} character. Please send a shorter question.",
+        "That is too long: at most {limit} characters. Please send a shorter question.",
+        50,
+    ).format(limit=50)
+    assert "50 حرفًا" in strip_isolates(question)
+    files = arabic.ngettext(
+        "You can send photos or documents as evidence: up to {count} file, {size} MB each. "
+        "Press Done when you have finished, or if you have none.",
+        "You can send photos or documents as evidence: up to {count} files, {size} MB each. "
+        "Press Done when you have finished, or if you have none.",
+        5,
+    ).format(count=5, size=10)
+    assert "5 ملفات" in strip_isolates(files)

@@ -411,3 +411,27 @@ async def test_back_from_each_floor_question_and_the_offer(
     assert REFERENCE.search(done.content) is not None
     [row] = await _registrations(running_bot)
     assert row.kind == "floor"
+
+
+async def test_back_from_the_motivation_returns_to_the_ways_to_take_part(
+    running_bot: RunningBot, new_person: PersonFactory
+) -> None:
+    """◀ Back from the motivation question goes to the ways to take part; choosing the floor from
+    there still asks the three floor questions (they are not skipped)."""
+    db = running_bot.services.db
+    amina = new_person(first_name="Amina", language_code="en")
+    await make_person(db, amina)
+    await make_event(db, code="MOT26", kind="review_meeting", titles={"en": "Review meeting"})
+    await say(amina, "/start ev_MOT26")
+    ask = await tap(amina, "Offer to speak on a panel")
+    assert ask.content.startswith("Why would you like to speak on a panel") and "◀ Back" in ask.buttons
+    kinds = await tap(amina, "◀ Back")
+    assert "How would you like to take part?" in kinds.content
+    first = await tap(amina, "Ask to speak from the floor")
+    assert "Question 1 of 3" in first.content
+    await tap(amina, "Yes, I do")
+    await tap(amina, "Yes, I do")
+    done = await tap(amina, "Yes, I do")
+    assert REFERENCE.search(done.content) is not None
+    [row] = await _registrations(running_bot)
+    assert row.kind == "floor" and row.motivation is None

@@ -257,3 +257,21 @@ async def test_the_name_is_shown_only_while_public_listing_is_in_force(
     feed, _ = await region_feed(services, "africa", "en", since=NOW)
     unfolded = feed.replace(b"\r\n ", b"").decode()
     assert "Community event." in unfolded and ORGANISATION not in unfolded
+
+
+async def test_staff_edit_the_title_before_approving(
+    world: tuple[RunningBot, ManualClock], sandbox: SandboxServer
+) -> None:
+    running, _clock = world
+    services = running.services
+    _kofi, sam = await proposal_before_staff(services, sandbox, public=True)
+    await sam.press("Edit the title")
+    assert (await sam.next_reply()).content == "Send the new title, or /cancel."
+    await sam.send("Diaspora dialogue: remittances and development")
+    card = await sam.next_reply()  # the same proposal again, with the new title, to decide on
+    assert "Diaspora dialogue: remittances and development" in card.content and "Approve" in card.buttons
+    await sam.press("Approve")
+    assert (await sam.next_reply()).content.startswith("Approved: it is in the regional calendar")
+    async with services.db.session() as session:
+        [event] = list(await session.scalars(select(Event)))
+    assert "Diaspora dialogue: remittances and development" in event.titles.values()

@@ -38,9 +38,11 @@ def preview_text(t: Translation, result: broadcasts.Preview) -> str:
         lines.append(t._(COUNT_LINES[channel]).format(language=language_name(language), count=count))
     if result.fallback:
         lines.append(
-            t._("{count} of them get another language: there is no version in theirs.").format(
-                count=result.fallback
-            )
+            t.ngettext(
+                "{count} of them gets another language: there is no version in theirs.",
+                "{count} of them get another language: there is no version in theirs.",
+                result.fallback,
+            ).format(count=result.fallback)
         )
     return "\n".join(lines)
 

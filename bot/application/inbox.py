@@ -191,9 +191,9 @@ async def assign(
 async def close(
     session: AsyncSession, question_id: uuid.UUID, *, staff_id: uuid.UUID, now: datetime
 ) -> Question:
+    """Take the question off the inbox, answered or not (an answered one stayed listed for good)."""
     question = await _open(session, question_id)
-    if question.status == QuestionStatus.OPEN.value:
-        question.status = QuestionStatus.CLOSED.value
+    question.status = QuestionStatus.CLOSED.value
     await audit.staff_action(
         session, staff_id, "question.close", subject_type="question", subject_id=question.id, now=now
     )

@@ -80,9 +80,11 @@ async def intake(update: Update, context: Context, text: str) -> None:
     if len(text) > asking.MAX_QUESTION:
         await context.bot.send_message(
             _chat(update),
-            t._("That is too long: at most {limit} characters. Please send a shorter question.").format(
-                limit=asking.MAX_QUESTION
-            ),
+            t.ngettext(
+                "That is too long: at most {limit} character. Please send a shorter question.",
+                "That is too long: at most {limit} characters. Please send a shorter question.",
+                asking.MAX_QUESTION,
+            ).format(limit=asking.MAX_QUESTION),
         )
         return
     async with svc.db.session() as session:

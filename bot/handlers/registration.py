@@ -71,17 +71,30 @@ FLOOR_QUESTIONS: dict[str, str] = {
     ),
 }
 
-MOTIVATION_QUESTIONS: dict[str, str] = {
-    RegistrationKind.PANEL_SPEAKER: N_(
-        "Why would you like to speak on a panel, and on what topic? Write {min} to {max} characters."
-    ),
-    RegistrationKind.RAPPORTEUR: N_(
-        "Why would you like to be the rapporteur of the consultation? Write {min} to {max} characters."
-    ),
-    RegistrationKind.AGENDA_DESIGN: N_(
-        "Why would you like to join the agenda design team? Write {min} to {max} characters."
-    ),
-}
+
+def motivation_question(t: Translation, kind: str) -> str:
+    """The question asked of an expression of interest; its noun agrees with the longest length
+    allowed (ngettext: Arabic and Russian change the noun with the number)."""
+    most = MOTIVATION_RULE.max_length
+    if kind == RegistrationKind.PANEL_SPEAKER:
+        question = t.ngettext(
+            "Why would you like to speak on a panel, and on what topic? Write {min} to {max} character.",
+            "Why would you like to speak on a panel, and on what topic? Write {min} to {max} characters.",
+            most,
+        )
+    elif kind == RegistrationKind.RAPPORTEUR:
+        question = t.ngettext(
+            "Why would you like to be the rapporteur of the consultation? Write {min} to {max} character.",
+            "Why would you like to be the rapporteur of the consultation? Write {min} to {max} characters.",
+            most,
+        )
+    else:
+        question = t.ngettext(
+            "Why would you like to join the agenda design team? Write {min} to {max} character.",
+            "Why would you like to join the agenda design team? Write {min} to {max} characters.",
+            most,
+        )
+    return question.format(min=MOTIVATION_RULE.min_length, max=most)
 
 
 # --- the draft and small helpers ---
@@ -456,8 +469,7 @@ async def _ask_motivation(update: Update, context: Context) -> object:
     d = draft(context)
     d["step"] = MOTIVATION
     heading_to(MOTIVATION)
-    template = MOTIVATION_QUESTIONS[d["kind"]]
-    question = t._(template).format(min=MOTIVATION_RULE.min_length, max=MOTIVATION_RULE.max_length)
+    question = motivation_question(t, d["kind"])
     await _send(update, context, question, [[KIT.back(t, KIND)]])
     return MOTIVATION
 

@@ -223,9 +223,12 @@ async def ask(update: Update, context: Context, step: int) -> int:
         )
     elif step == EVIDENCE:
         settings = services(context).reports
-        text = t._(
+        text = t.ngettext(
+            "You can send photos or documents as evidence: up to {count} file, {size} MB each. "
+            "Press Done when you have finished, or if you have none.",
             "You can send photos or documents as evidence: up to {count} files, {size} MB each. "
-            "Press Done when you have finished, or if you have none."
+            "Press Done when you have finished, or if you have none.",
+            settings.evidence_max_files,
         ).format(count=settings.evidence_max_files, size=settings.evidence_max_bytes // (1024 * 1024))
         await say(update, context, text, reply_markup=_buttons([[(t._("Done"), "e:done")], back]))
     elif step == CONTACT:

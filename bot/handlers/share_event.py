@@ -109,9 +109,12 @@ async def start(update: Update, context: Context) -> object:
     await _send(
         update,
         context,
-        t._(
+        t.ngettext(
             "You can propose your organisation's event for the regional calendar; staff check it first. "
-            "What is its title? Up to {max} characters."
+            "What is its title? Up to {max} character.",
+            "You can propose your organisation's event for the regional calendar; staff check it first. "
+            "What is its title? Up to {max} characters.",
+            sharing.MAX_TITLE,
         ).format(max=sharing.MAX_TITLE),
     )
     return TITLE
@@ -124,7 +127,11 @@ async def title_typed(update: Update, context: Context) -> object:
         await _send(
             update,
             context,
-            t._("Please send a title of 5 to {max} characters.").format(max=sharing.MAX_TITLE),
+            t.ngettext(
+                "Please send a title of 5 to {max} character.",
+                "Please send a title of 5 to {max} characters.",
+                sharing.MAX_TITLE,
+            ).format(max=sharing.MAX_TITLE),
         )
         return TITLE
     d = draft(context)

@@ -99,9 +99,12 @@ async def _ask_title(update: Update, context: Context) -> object:
     await _send(
         update,
         context,
-        t._(
+        t.ngettext(
             "You can send a written input on how the Global Compact for Migration is being implemented. "
-            "What is its title? Up to {max} characters."
+            "What is its title? Up to {max} character.",
+            "You can send a written input on how the Global Compact for Migration is being implemented. "
+            "What is its title? Up to {max} characters.",
+            TITLE_RULE.max_length,
         ).format(max=TITLE_RULE.max_length),
         rows,
     )
@@ -211,9 +214,12 @@ async def publish_pressed(update: Update, context: Context) -> object:
     await _send(
         update,
         context,
-        t._(
+        t.ngettext(
+            "Now send your submission: type the text ({min} to {max} character), or send it as a PDF, DOCX "
+            "or ODT file of up to {megabytes} MB.",
             "Now send your submission: type the text ({min} to {max} characters), or send it as a PDF, DOCX "
-            "or ODT file of up to {megabytes} MB."
+            "or ODT file of up to {megabytes} MB.",
+            TEXT_RULE.max_length,
         ).format(
             min=TEXT_RULE.min_length,
             max=TEXT_RULE.max_length,

@@ -19,6 +19,7 @@ from bot.web.pages import (
     event_import,
     events,
     exports,
+    inbox,
     outreach,
     registrations,
     selection,
@@ -47,6 +48,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *selection.routes(console),
                 *outreach.routes(console),
                 *statistics.routes(console),
+                *inbox.routes(console),
                 *submissions.routes(console),
                 *audit.routes(console),
             ]

@@ -154,7 +154,8 @@ async def list_cases(update: Update, context: Context, member: StaffUser, _args:
             [button(t._("Open {reference}").format(reference=case.reference), "case", "open", case.id)]
         )
     if len(open_cases) > LISTED:
-        lines.append(t._("and {count} more.").format(count=len(open_cases) - LISTED))
+        more = len(open_cases) - LISTED
+        lines.append(t.ngettext("and {count} more case.", "and {count} more cases.", more).format(count=more))
     await _send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
 
 

@@ -84,12 +84,13 @@ def _region(t: Translation, region: str | None) -> str:
     return t._("no region") if region is None else region_label(t, region)
 
 
-def _describe(
-    t: Translation, member: StaffUser, question: Question, replies: list[str], zone: str | None
+def describe(
+    t: Translation, member_id: uuid.UUID, question: Question, replies: list[str], zone: str | None
 ) -> str:
+    """A question as staff read it (the chat, the browser console): where and when, whose, its words."""
     if question.assigned_to is None:
         who = t._("nobody")
-    elif question.assigned_to == member.id:
+    elif question.assigned_to == member_id:
         who = t._("you")
     else:
         who = t._("another staff member")
@@ -144,7 +145,7 @@ async def show(update: Update, context: Context, member: StaffUser, chosen: Inbo
     heading = t.ngettext(
         "{count} question waits for an answer.", "{count} questions wait for an answer.", waiting
     ).format(count=waiting)
-    described = _describe(t, member, question, texts, await staff_time_zone(update, context))
+    described = describe(t, member.id, question, texts, await staff_time_zone(update, context))
     await _send(update, context, f"{heading}\n\n{described}", InlineKeyboardMarkup(rows))
 
 
@@ -193,7 +194,7 @@ async def ask_reply(update: Update, context: Context, member: StaffUser, parts: 
     )
 
 
-def _delivery_note(t: Translation, routed: Routed | None) -> str:
+def delivery_note(t: Translation, routed: Routed | None) -> str:
     """Which way the answer went, so staff know whether the person will see it soon."""
     channels = () if routed is None else routed.channels
     if Channel.EMAIL.value in channels and Channel.TELEGRAM.value not in channels:
@@ -214,12 +215,12 @@ async def typed_reply(
                 session, svc.notices, waiting.target, text, staff_id=member.id, now=svc.clock()
             )
     except asking.InboxRefused as refused:
-        await _send(update, context, _reason(t, refused.reason))
+        await _send(update, context, refusal(t, refused.reason))
         return
-    await _send(update, context, _delivery_note(t, routed))
+    await _send(update, context, delivery_note(t, routed))
 
 
-def _reason(t: Translation, reason: str) -> str:
+def refusal(t: Translation, reason: str) -> str:
     return {
         "gone": t._("This question is no longer there."),
         "unanswered": t._("Reply first; then the answer can become an FAQ entry."),
@@ -260,10 +261,10 @@ async def send_canned(update: Update, context: Context, member: StaffUser, parts
                 now=svc.clock(),
             )
     except asking.InboxRefused as refused:
-        await _answer(update, _reason(t, refused.reason))
+        await _answer(update, refusal(t, refused.reason))
         return
     await _answer(update)
-    await _send(update, context, _delivery_note(t, routed))
+    await _send(update, context, delivery_note(t, routed))
 
 
 async def _act(
@@ -279,7 +280,7 @@ async def _act(
         async with svc.db.session() as session:
             await action(session, question_id, now=svc.clock())
     except asking.InboxRefused as refused:
-        await _answer(update, _reason(t, refused.reason))
+        await _answer(update, refusal(t, refused.reason))
         return
     await _answer(update, t._(done))
 
@@ -324,7 +325,7 @@ async def typed_faq(update: Update, context: Context, member: StaffUser, waiting
         async with svc.db.session() as session:
             await asking.promote(session, waiting.target, text, staff_id=member.id, now=svc.clock())
     except asking.InboxRefused as refused:
-        await _send(update, context, _reason(t, refused.reason))
+        await _send(update, context, refusal(t, refused.reason))
         return
     await _send(update, context, t._("Added to the FAQ. People see it in /faq and before they ask."))
 

@@ -40,9 +40,11 @@ def _draft(
             continue
         if broadcasts.check_version(text) == "too_long":
             problems.append(
-                t._("That is too long: at most {limit} characters. Please send a shorter text.").format(
-                    limit=broadcasts.MAX_BODY
-                )
+                t.ngettext(
+                    "That is too long: at most {limit} character. Please send a shorter text.",
+                    "That is too long: at most {limit} characters. Please send a shorter text.",
+                    broadcasts.MAX_BODY,
+                ).format(limit=broadcasts.MAX_BODY)
             )
         versions[code] = text
     if not versions:

@@ -96,9 +96,11 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             problems.append(t._("Enter a title."))
         elif len(title) > MAX_TITLE:
             problems.append(
-                t._("A title has at most {limit} characters. Please send a shorter one.").format(
-                    limit=MAX_TITLE
-                )
+                t.ngettext(
+                    "A title has at most {limit} character. Please send a shorter one.",
+                    "A title has at most {limit} characters. Please send a shorter one.",
+                    MAX_TITLE,
+                ).format(limit=MAX_TITLE)
             )
         if values["kind"] not in KINDS or values["region"] not in REGIONS:
             problems.append(t._("Choose a kind and a region."))
