@@ -4,6 +4,7 @@ allows five tries."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,10 +15,11 @@ from sqlalchemy import select
 from bot.sandbox.driver import SandboxPerson
 from bot.sandbox.server import SandboxServer
 from scheduler.clock import ManualClock
+from storage.crypto.blind_index import normalise_email
 from storage.crypto.keyring import Keyring
 from storage.db import Database
-from storage.models import Channel, ChannelAddress, EmailVerification
-from storage.repositories import people
+from storage.models import Channel, ChannelAddress, Contact, EmailVerification, InvitationState
+from storage.repositories import contacts, people
 from tests.bot_fixtures import RunningBot, make_services, settings_for_tests
 from tests.smtp_fixtures import SmtpServer
 from tests.test_onboarding import say, tap
@@ -132,3 +134,64 @@ async def test_email_code_expires_and_tries_are_limited(
         assert (
             await session.scalars(select(ChannelAddress).where(ChannelAddress.channel == "email"))
         ).all() == []
+
+
+async def _invite(db: Database, email: str, now: datetime) -> uuid.UUID:
+    """A contact from an outreach list, invited by email (a person made for the invitation)."""
+    async with db.session() as session:
+        contact = await contacts.add(
+            session,
+            db.keyring,
+            email=email,
+            normalised_email=normalise_email(email),
+            name="Awa Diallo",
+            organisation=None,
+            country="SN",
+            language="fr",
+            source="Réseau Sahel",
+            now=now,
+        )
+        await contacts.address_for(session, db.keyring, contact, now=now, language="fr")
+        await contacts.mark_invited(session, contact, "OUT26", now=now)
+        return contact.id
+
+
+async def test_an_invited_contact_confirms_the_address_the_invitation_went_to(
+    emailing_bot: RunningBot, sandbox: SandboxServer, smtp_server: SmtpServer, clock: ManualClock
+) -> None:
+    db = emailing_bot.services.db
+    contact_id = await _invite(db, "awa@example.org", clock())
+    person = SandboxPerson(sandbox, sandbox.add_user(first_name="Awa", language_code="en"))
+    await _to_email_step(person)
+    await tap(person, "Add an email address")
+    # Not "cannot be used here": the address is only the invitation's, and Awa is its contact.
+    assert (await say(person, "awa@example.org")).text.startswith("I sent a 6-digit code")
+    code = CODE.search((await smtp_server.sink.wait_for(1, timeout=10))[0].text)
+    assert code is not None
+    assert (await say(person, code.group(1))).text == "Your email address is confirmed."
+    async with db.session() as session:
+        me = await people.find_by_telegram(session, db.keyring, person.user.id)
+        contact = await session.get(Contact, contact_id)
+        address = await people.find_address(session, db.keyring, Channel.EMAIL, "awa@example.org")
+    assert me is not None and contact is not None and address is not None
+    assert address.person_id == me.id and address.verified_at is not None
+    assert contact.person_id == me.id and contact.invitation == InvitationState.JOINED
+
+
+async def test_an_address_someone_uses_cannot_be_taken(
+    emailing_bot: RunningBot, sandbox: SandboxServer, smtp_server: SmtpServer, clock: ManualClock
+) -> None:
+    db = emailing_bot.services.db
+    async with db.session() as session:
+        other = await people.create(session, now=clock(), language="en")
+        await people.add_address(
+            session, db.keyring, other, Channel.EMAIL, "used@example.org", now=clock(), verified=True
+        )
+    person = SandboxPerson(sandbox, sandbox.add_user(first_name="Eve", language_code="en"))
+    await _to_email_step(person)
+    await tap(person, "Add an email address")
+    refused = await say(person, "used@example.org")
+    assert refused.text == "This address cannot be used here. Type another one, or go back."
+    async with db.session() as session:
+        address = await people.find_address(session, db.keyring, Channel.EMAIL, "used@example.org")
+    assert address is not None and address.person_id == other.id

@@ -159,16 +159,18 @@ async def test_review_tells_staff_which_way_the_person_hears_of_it(report_world:
             session, region="africa", kind="consultation", titles={"en": "Mombasa consultation"},
             starts_at=now + timedelta(days=50), now=now, code="MBA26",
         )  # fmt: skip
-        for person_id in ids:
+        for order, person_id in enumerate(ids):
             person = await session.get(people.Person, person_id)
             assert person is not None
             for address in await session.scalars(
                 select(ChannelAddress).where(ChannelAddress.person_id == person_id)
             ):
                 await people.mark_unreachable(session, address, now=now, reason="blocked")
+            # A second apart: /review shows the older first (at one instant, the order is the ids').
             await registrations.register(
                 session, event=event, person=person, kind="participant", slot="attend",
-                categories=Categories("civil_society", "KE", "014", "africa"), now=now,
+                categories=Categories("civil_society", "KE", "014", "africa"),
+                now=now + timedelta(seconds=order),
             )  # fmt: skip
         amal_row = await session.get(people.Person, ids[0])
         assert amal_row is not None

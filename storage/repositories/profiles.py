@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto.keyring import Keyring
@@ -19,7 +19,9 @@ from storage.models import (
     Channel,
     ChannelAddress,
     Consent,
+    Contact,
     EmailVerification,
+    InvitationState,
     Person,
     Preferences,
     Subscription,
@@ -211,7 +213,24 @@ def new_code() -> str:
 
 
 class EmailTaken(Exception):
-    """The address is already verified for another person."""
+    """The address belongs to another person (one who uses Liaison, or verified it)."""
+
+
+async def _invited_only(session: AsyncSession, address: ChannelAddress) -> bool:
+    """Whether `address` is an invitation's unverified email, on a person made for the invitation
+    who never used the bot (no Telegram address): the contact it was sent to may take it."""
+    if address.verified_at is not None:
+        return False
+    invited = await session.scalar(select(Contact.id).where(Contact.person_id == address.person_id))
+    if invited is None:
+        return False
+    chat = await session.scalar(
+        select(ChannelAddress.id).where(
+            ChannelAddress.person_id == address.person_id,
+            ChannelAddress.channel == Channel.TELEGRAM.value,
+        )
+    )
+    return chat is None
 
 
 async def email_address(session: AsyncSession, person_id: uuid.UUID) -> ChannelAddress | None:
@@ -229,7 +248,14 @@ async def start_email_verification(
     address has been sent too many codes. Raises EmailTaken when another person has it."""
     existing = await people.find_address(session, keyring, Channel.EMAIL, email)
     if existing is not None and existing.person_id != person.id:
-        raise EmailTaken
+        if not await _invited_only(session, existing):
+            raise EmailTaken
+        # A contact answering the invitation sent to this address: it moves to them, still
+        # unverified, and the contact follows (marked joined once the code comes back).
+        await session.execute(
+            update(Contact).where(Contact.person_id == existing.person_id).values(person_id=person.id)
+        )
+        existing.person_id = person.id
     current = await email_address(session, person.id)
     if current is not None and (existing is None or current.id != existing.id):
         await session.delete(current)
@@ -266,6 +292,11 @@ async def check_email_code(
         address.verified_at = now
         address.unreachable_at = None
         await session.delete(pending)
+        await session.execute(
+            update(Contact)
+            .where(Contact.person_id == person_id, Contact.invitation == InvitationState.QUEUED.value)
+            .values(invitation=InvitationState.JOINED.value)
+        )
     elif outcome in (CodeCheck.WRONG, CodeCheck.NO_TRIES):
         pending.tries_left = max(left, 0)
     return outcome, left
