@@ -32,6 +32,7 @@ from storage.models import (
     ReminderWave,
     Subscription,
 )
+from storage.repositories import outbox
 
 GLOBAL = "global"
 # Registrations that are reminded: waiting for review or accepted (not waitlisted, declined, withdrawn).
@@ -371,12 +372,7 @@ async def cancel_queued(
     # A cancelled row is never sent: its content goes, as on every other terminal state.
     result = await session.execute(
         query.values(
-            state=OutboxState.CANCELLED.value,
-            finished_at=now,
-            body=None,
-            subject=None,
-            html=None,
-            attachment=None,
+            state=OutboxState.CANCELLED.value, finished_at=now, **outbox.NO_CONTENT
         ).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

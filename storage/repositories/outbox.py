@@ -37,6 +37,9 @@ from storage.upsert import insert_for
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 ADDRESSES: Table = ChannelAddress.__table__  # type: ignore[assignment]
+
+# A row in a terminal state keeps no content: what was (or would have been) sent is dropped.
+NO_CONTENT: Mapping[str, None] = {"body": None, "subject": None, "html": None, "attachment": None}
 CHUNK = 5_000
 ACTIVE_STATES = (OutboxState.QUEUED.value, OutboxState.CLAIMED.value)
 
@@ -386,10 +389,7 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
                     claimed_by=None,
                     lease_until=None,
                     # Delivered content is no longer needed: drop it.
-                    body=None,
-                    subject=None,
-                    html=None,
-                    attachment=None,
+                    **NO_CONTENT,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -447,7 +447,7 @@ async def record(session: AsyncSession, updates: Sequence[RowUpdate], *, now: da
         await session.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(finished[start : start + CHUNK]), OUTBOX.c.state.in_(final))
-            .values(body=None, subject=None, html=None, attachment=None)
+            .values(**NO_CONTENT)
             .execution_options(synchronize_session=False)
         )
     unreachable = {u.address_id: u.unreachable for u in updates if u.unreachable}
@@ -479,10 +479,7 @@ async def cancel_for_addresses(
         .values(
             state=OutboxState.CANCELLED.value,
             finished_at=now,
-            body=None,
-            subject=None,
-            html=None,
-            attachment=None,
+            **NO_CONTENT,
         )
         .execution_options(synchronize_session=False)
     )
@@ -572,10 +569,7 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: uuid.UUID, *, no
             finished_at=now,
             claimed_by=None,
             lease_until=None,
-            body=None,
-            subject=None,
-            html=None,
-            attachment=None,
+            **NO_CONTENT,
         )
         .execution_options(synchronize_session=False)
     )
