@@ -18,6 +18,7 @@ from bot.i18n import Translation
 from scheduler.notices import Notice, Notices, Render, Routed, Text, recipient
 from storage.models import EventKind, EventProposal, Person, ProposalStatus
 from storage.repositories import audit, profiles, proposals
+from storage.repositories.audit import staff_actor
 
 RATE_WINDOW = timedelta(days=7)
 RATE_LIMIT = 3  # proposals per person per week: enough for an organisation, too few to flood staff
@@ -123,7 +124,7 @@ async def approve(
             time_zone=found.time_zone,
             view_link=found.link,
         ),
-        actor=f"staff:{staff_id}",
+        actor=staff_actor(staff_id),
         now=now,
     )
     await proposals.mark_community(session, published.event.id, found.person_id, found.kind, found.languages)

@@ -43,6 +43,7 @@ from scheduler.delivery import DeliveryEngine, delivery
 from storage.models import Broadcast, BroadcastState
 from storage.repositories import outbox as outbox_repository
 from storage.repositories import staff
+from storage.repositories.audit import staff_actor
 from storage.repositories.outbox import BroadcastProgress
 
 log = logging.getLogger(__name__)
@@ -397,7 +398,7 @@ async def send(update: Update, context: Context) -> int:
             recipients=recipients,
             default_language=svc.settings.default_language,
             now=svc.clock(),
-            actor=f"staff:{member}",
+            actor=staff_actor(member),
             created_by=member,
             retry_unknown=draft.retry_unknown,
         )
@@ -435,7 +436,7 @@ async def cancel_broadcast(update: Update, context: Context) -> None:
     engine = delivery(context.application)
     async with engine.progress_edits:
         async with svc.db.session() as session:
-            await broadcast_service.cancel(session, broadcast_id, now=svc.clock(), actor=f"staff:{member}")
+            await broadcast_service.cancel(session, broadcast_id, now=svc.clock(), actor=staff_actor(member))
             progress = await outbox_repository.broadcast_progress(session, broadcast_id)
         engine.cancelled(broadcast_id)
         await query.answer(t._("Broadcast cancelled."))

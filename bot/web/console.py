@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import jinja2
 from storage.models import StaffRole
 from storage.repositories import web_sessions
+from storage.repositories.audit import staff_actor
 
 LOGGER = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -86,7 +87,7 @@ class Visit:
 
     @property
     def actor(self) -> str:
-        return f"staff:{self.staff_member_id}"
+        return staff_actor(self.staff_member_id)
 
 
 Page = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]

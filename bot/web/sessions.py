@@ -16,6 +16,7 @@ from bot.web.settings import WebSettings
 from bot.web.tokens import new_token, token_hash
 from storage.models import StaffMember
 from storage.repositories import audit, web_sessions
+from storage.repositories.audit import staff_actor
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ async def sign_in(session: AsyncSession, token: str, *, now: datetime) -> Signed
     session_token = new_token()
     opened = await web_sessions.open_session(session, link, token_hash=token_hash(session_token), now=now)
     await audit.append(
-        session, at=now, actor=f"staff:{member.id}", action="web.sign_in",
+        session, at=now, actor=staff_actor(member.id), action="web.sign_in",
         subject_type="web_session", subject_id=str(opened.id),
     )  # fmt: skip
     return SignedIn(session_token, member.id)
@@ -74,7 +75,7 @@ async def sign_in(session: AsyncSession, token: str, *, now: datetime) -> Signed
 async def sign_out_everywhere(session: AsyncSession, staff_member_id: uuid.UUID, *, now: datetime) -> int:
     ended = await web_sessions.end_all(session, staff_member_id, now=now)
     await audit.append(
-        session, at=now, actor=f"staff:{staff_member_id}", action="web.sign_out_everywhere",
+        session, at=now, actor=staff_actor(staff_member_id), action="web.sign_out_everywhere",
         subject_type="staff_member", subject_id=str(staff_member_id),
     )  # fmt: skip
     return ended

@@ -80,6 +80,11 @@ async def append(
     return entry
 
 
+def staff_actor(staff_id: object) -> str:
+    """How an entry names a staff member who acted: by the id of their staff row only."""
+    return f"staff:{staff_id}"
+
+
 async def staff_action(
     session: AsyncSession,
     staff_id: uuid.UUID,
@@ -93,7 +98,7 @@ async def staff_action(
     return await append(
         session,
         at=now,
-        actor=f"staff:{staff_id}",
+        actor=staff_actor(staff_id),
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),

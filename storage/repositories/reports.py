@@ -53,6 +53,7 @@ from storage.models import (
     StaffRole,
 )
 from storage.repositories import audit
+from storage.repositories.audit import staff_actor
 
 # Roles whose members hold report keys; task team members review submissions, not reports.
 READER_ROLES = (StaffRole.LIAISON.value, StaffRole.ADMINISTRATOR.value)
@@ -269,7 +270,7 @@ async def create_staff_key(
     )
     await session.flush()
     await audit.append(
-        session, at=now, actor=f"staff:{staff_member_id}", action="report.key_created",
+        session, at=now, actor=staff_actor(staff_member_id), action="report.key_created",
         subject_type="staff_member", subject_id=str(staff_member_id),
     )  # fmt: skip
     return private
@@ -580,7 +581,7 @@ async def open_case(
             EvidenceEntry(item.id, str(meta["filename"]), str(meta["mime_type"]), int(meta["size"]))
         )
     await audit.append(
-        session, at=now, actor=f"staff:{staff_member_id}", action="report.open",
+        session, at=now, actor=staff_actor(staff_member_id), action="report.open",
         subject_type="report_case", subject_id=str(case_id),
     )  # fmt: skip
     return OpenedCase(
@@ -609,7 +610,7 @@ async def evidence_content(
         item.body, item.key_for_case, content_aad(item.case_id, EVIDENCE_PURPOSE, item.id), private
     )
     await audit.append(
-        session, at=now, actor=f"staff:{staff_member_id}", action="report.evidence_open",
+        session, at=now, actor=staff_actor(staff_member_id), action="report.evidence_open",
         subject_type="report_evidence", subject_id=str(evidence_id),
     )  # fmt: skip
     return EvidenceFile(str(meta["filename"]), str(meta["mime_type"]), content, str(meta.get("caption", "")))
@@ -649,7 +650,7 @@ async def add_staff_message(
     case.updated_at = now
     await session.flush()
     await audit.append(
-        session, at=now, actor=f"staff:{staff_member_id}",
+        session, at=now, actor=staff_actor(staff_member_id),
         action="report.note" if internal else "report.reply",
         subject_type="report_case", subject_id=str(case_id),
     )  # fmt: skip
@@ -729,7 +730,7 @@ async def grant_cases(
         cases += 1
     if cases:
         await audit.append(
-            session, at=now, actor=f"staff:{staff_member_id}", action="report.grant",
+            session, at=now, actor=staff_actor(staff_member_id), action="report.grant",
             subject_type="staff_member", subject_id=str(staff_member_id),
         )  # fmt: skip
     return GrantResult(cases, keys)

@@ -26,6 +26,7 @@ from storage.models import (
     RegistrationStatus,
 )
 from storage.repositories import audit, people
+from storage.repositories.audit import staff_actor
 
 UNKNOWN = UNKNOWN_CATEGORY
 
@@ -101,7 +102,7 @@ async def card(
     """The details of one registration for review; the read is written to the audit log."""
     person = await session.get(Person, registration.person_id) if registration.person_id else None
     await audit.append(
-        session, at=now, actor=f"staff:{staff_member_id}", action="registration.read",
+        session, at=now, actor=staff_actor(staff_member_id), action="registration.read",
         subject_type="registration", subject_id=str(registration.id),
     )  # fmt: skip
     return ReviewCard(registration, person.organisation if person else None, registration.motivation)

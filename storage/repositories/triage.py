@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import CaseOutcome, CaseStatus, CaseTriage, ReportCase, Risk
 from storage.repositories import audit
 from storage.repositories import reports as cases
+from storage.repositories.audit import staff_actor
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ async def acknowledge(session: AsyncSession, case_id: uuid.UUID, actor: uuid.UUI
         return False
     row.acknowledged_at = row.updated_at = now
     if case.status == CaseStatus.NEW.value:
-        await cases.set_status(session, case_id, CaseStatus.ACKNOWLEDGED, now=now, actor=f"staff:{actor}")
+        await cases.set_status(session, case_id, CaseStatus.ACKNOWLEDGED, now=now, actor=staff_actor(actor))
     else:
         await audit.staff_action(
             session, actor, "report.acknowledge", subject_type="report_case", subject_id=case_id, now=now
@@ -99,7 +100,7 @@ async def assign(
         session, actor, "report.assign", subject_type="report_case", subject_id=case_id, now=now
     )
     await audit.append(
-        session, at=now, actor=f"staff:{actor}", action="report.assigned_to",
+        session, at=now, actor=staff_actor(actor), action="report.assigned_to",
         subject_type="staff_member", subject_id=str(staff_member_id),
     )  # fmt: skip
 
@@ -112,7 +113,7 @@ async def close(
     row.outcome, row.updated_at = outcome.value, now
     if row.acknowledged_at is None:
         row.acknowledged_at = now
-    await cases.set_status(session, case_id, CaseStatus.CLOSED, now=now, actor=f"staff:{actor}")
+    await cases.set_status(session, case_id, CaseStatus.CLOSED, now=now, actor=staff_actor(actor))
     await audit.staff_action(
         session,
         actor,
@@ -136,7 +137,7 @@ async def awaiting_reporter(
         current = CaseStatus.ACKNOWLEDGED
     if cases.can_move(current, CaseStatus.AWAITING_REPORTER):
         await cases.set_status(
-            session, case_id, CaseStatus.AWAITING_REPORTER, now=now, actor=f"staff:{actor}"
+            session, case_id, CaseStatus.AWAITING_REPORTER, now=now, actor=staff_actor(actor)
         )
 
 

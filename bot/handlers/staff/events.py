@@ -48,6 +48,7 @@ from scheduler import change_notices
 from scheduler.calendar_texts import deep_link, kind_label, region_label
 from storage.models import Event, EventStatus
 from storage.repositories import events
+from storage.repositories.audit import staff_actor
 
 log = logging.getLogger(__name__)
 
@@ -458,7 +459,7 @@ async def _create(update: Update, context: Context, member: StaffUser, draft: di
     )
     try:
         async with svc.db.session() as session:
-            published = await event_service.publish(session, new, actor=f"staff:{member.id}", now=now)
+            published = await event_service.publish(session, new, actor=staff_actor(member.id), now=now)
             code, record = published.event.code, published.invitation
     except event_service.EventRefused:
         await _send(update, context, t._("That time has passed. Send /event to start again."))
@@ -589,7 +590,7 @@ async def _apply_edit(update: Update, context: Context, member: StaffUser, draft
             return
         try:
             result = await event_service.change(
-                session, svc.translator, event, edit, actor=f"staff:{member.id}", now=now
+                session, svc.translator, event, edit, actor=staff_actor(member.id), now=now
             )
         except ValueError:
             await _send(

@@ -23,6 +23,7 @@ from bot.reference.countries import country_name
 from bot.services import Context, services, translation
 from storage.models import Channel, Event, Registration, RegistrationStatus
 from storage.repositories import registrations, review
+from storage.repositories.audit import staff_actor
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ async def decide(
                 found.id,
                 status.value,
                 reason_key=reason,
-                actor=f"staff:{member.id}",
+                actor=staff_actor(member.id),
                 now=now,
             )
     except decisions.DecisionRefused as refused:

@@ -20,6 +20,7 @@ from bot.i18n import N_
 from bot.services import Context, services, translation
 from storage.models import Submission, SubmissionStatus
 from storage.repositories import submission_review, submissions
+from storage.repositories.audit import staff_actor
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ async def show_next(
         waiting = await submission_review.queue_size(session)
         item = await submission_review.next_received(session, after=after.created_at if after else None)
         if item is not None:
-            await submission_review.read(session, item, actor=f"staff:{member.id}", now=now)
+            await submission_review.read(session, item, actor=staff_actor(member.id), now=now)
     if item is None:
         await _send(update, context, t._("No submissions wait for review."))
         return
@@ -143,7 +144,7 @@ async def publish(update: Update, context: Context, member: StaffUser, parts: li
     svc = services(context)
     try:
         async with svc.db.session() as session:
-            await submission_review.publish(session, found.id, actor=f"staff:{member.id}", now=svc.clock())
+            await submission_review.publish(session, found.id, actor=staff_actor(member.id), now=svc.clock())
     except submission_review.NotReviewable:
         await _answer(update, t._("This submission cannot be published."))
         return
@@ -174,7 +175,7 @@ async def return_it(update: Update, context: Context, member: StaffUser, parts: 
     try:
         async with svc.db.session() as session:
             await submission_decisions.return_submission(
-                session, svc.notices, found.id, parts[1], actor=f"staff:{member.id}", now=svc.clock()
+                session, svc.notices, found.id, parts[1], actor=staff_actor(member.id), now=svc.clock()
             )
     except submission_review.NotReviewable:
         await _answer(update, t._("This submission was decided already."))
