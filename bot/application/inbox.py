@@ -23,7 +23,7 @@ from bot.reference.countries import region_of
 from scheduler.notices import CASE_HANDLERS, Notice, Notices, Routed, Text, recipient, staff_recipients
 from storage.crypto.keyring import Keyring
 from storage.models import FaqEntry, Question, QuestionStatus
-from storage.models.events import in_language
+from storage.models.events import FALLBACK_LANGUAGE, in_language
 from storage.repositories import audit, inbox, profiles
 
 MAX_QUESTION = 2000
@@ -61,6 +61,15 @@ def question_of(entry: FaqEntry, language: str) -> str:
 
 def answer_of(entry: FaqEntry, language: str) -> str:
     return in_language(entry.answers, language)
+
+
+def shown_language(entry: FaqEntry, language: str) -> str:
+    """The language `answer_of` shows a reader of `language` (an entry made from one person's
+    question is in that language only until the office writes the others)."""
+    for code in (language, FALLBACK_LANGUAGE, *entry.answers):
+        if entry.answers.get(code):
+            return code
+    return language
 
 
 async def offer(session: AsyncSession, text: str) -> Offer:

@@ -18,8 +18,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.application import inbox as asking
 from bot.handlers.events import find_person, person_translation
 from bot.i18n import N_, Translation
+from bot.reference.languages import language_label
 from bot.services import Context, services
-from storage.models import Question, QuestionReply, QuestionStatus
+from storage.models import FaqEntry, Question, QuestionReply, QuestionStatus
 from storage.repositories import inbox, profiles
 
 PREFIX = "ask:"
@@ -110,10 +111,7 @@ async def intake(update: Update, context: Context, text: str) -> None:
         return
     if found.matches:
         blocks = [t._("This may answer your question:")]
-        blocks += [
-            f"{asking.question_of(entry, t.language)}\n{asking.answer_of(entry, t.language)}"
-            for entry in found.matches
-        ]
+        blocks += [_entry_text(entry, t, "\n") for entry in found.matches]
         blocks.append(t._("Did this answer it?"))
         sent = await context.bot.send_message(
             _chat(update),
@@ -255,9 +253,17 @@ async def faq_entry_pressed(update: Update, context: Context) -> None:
     if entry is None:
         await context.bot.send_message(_chat(update), t._("That entry is no longer in the FAQ."))
         return
-    await context.bot.send_message(
-        _chat(update), f"{asking.question_of(entry, t.language)}\n\n{asking.answer_of(entry, t.language)}"
-    )
+    await context.bot.send_message(_chat(update), _entry_text(entry, t, "\n\n"))
+
+
+def _entry_text(entry: FaqEntry, t: Translation, gap: str) -> str:
+    """An FAQ entry in the reader's language, or in the one it has, saying so."""
+    text = f"{asking.question_of(entry, t.language)}{gap}{asking.answer_of(entry, t.language)}"
+    shown = asking.shown_language(entry, t.language)
+    if shown == t.language:
+        return text
+    note = t._("This answer is only in one language for now: {language}.")
+    return f"{text}\n{note.format(language=language_label(shown, t.language))}"
 
 
 def install(app: Application) -> None:  # type: ignore[type-arg]
