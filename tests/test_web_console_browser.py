@@ -61,6 +61,36 @@ async def _submission_waiting(world: ConsoleWorld, language: str) -> None:
         )  # fmt: skip
 
 
+QUESTIONS = {
+    "ar": "متى يُعقد الاستعراض الإقليمي القادم في منطقتنا؟",
+    "en": "When is the next regional review in our region?",
+}
+
+
+async def _question_waiting(world: ConsoleWorld, language: str) -> None:
+    from scheduler.clock import system_clock
+    from storage.repositories import inbox, people
+
+    async with world.services.db.session() as session:
+        person = await people.create(session, now=system_clock(), language=language)
+        await inbox.add_question(
+            session, person.id, QUESTIONS[language], language=language, region="africa", now=system_clock()
+        )
+
+
+async def _inbox(page: Any, world: ConsoleWorld, language: str) -> None:
+    """The inbox and one question (the navigation link by its address: the same in both languages)."""
+    await _question_waiting(world, language)
+    await page.locator('nav a[href="/web/inbox"]').click()
+    await page.wait_for_url("**/web/inbox")
+    assert QUESTIONS[language] not in await page.locator("main").inner_text()  # no one's words in the list
+    await _check(page, f"{language}-inbox")
+    await page.locator("tbody th a").first.click()
+    await page.locator("textarea#reply").wait_for()
+    assert QUESTIONS[language] in await page.locator("main").inner_text()
+    await _check(page, f"{language}-question")
+
+
 async def _statuses(world: ConsoleWorld) -> list[str]:
     async with world.services.db.session() as session:
         rows = await session.scalars(select(Registration).order_by(Registration.created_at))
@@ -133,6 +163,7 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     await page.get_by_role("button", name="Return with a reason").wait_for()
     assert SUBMISSIONS["en"][0] in await page.locator("main").inner_text()
     await _check(page, "en-submission")
+    await _inbox(page, console_world, "en")
 
     await page.get_by_role("link", name="Audit log").click()
     await page.wait_for_url("**/web/audit")
@@ -305,6 +336,7 @@ async def test_sign_in_accept_select_broadcast_and_import_in_arabic_right_to_lef
     await page.locator("tbody th a").first.click()
     await page.get_by_role("button", name="الإعادة مع ذكر السبب").wait_for()
     await _check(page, "ar-submission")
+    await _inbox(page, console_world, "ar")
     await page.get_by_role("link", name="سجل التدقيق").click()
     await _check(page, "ar-audit")
     await page.get_by_role("link", name="الفعاليات").click()
