@@ -50,7 +50,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
         return console.render(
             t,
             "proposals.html",
-            title=t._("Shared events"),
+            title=t._("Proposals"),
             visit=visit,
             current="/web/proposals",
             waiting=t.ngettext(
