@@ -21,6 +21,7 @@ from bot.web.pages import (
     exports,
     inbox,
     outreach,
+    proposals,
     registrations,
     selection,
     signin,
@@ -49,6 +50,7 @@ def install(app: Application, services: Services, settings: WebSettings | None =
                 *outreach.routes(console),
                 *statistics.routes(console),
                 *inbox.routes(console),
+                *proposals.routes(console),
                 *submissions.routes(console),
                 *audit.routes(console),
             ]

@@ -69,6 +69,7 @@ NAV = (
     NavItem("/web/contacts", N_("Outreach lists"), CASE_READERS),
     NavItem("/web/stats", N_("Statistics"), CASE_READERS),
     NavItem("/web/inbox", N_("Inbox"), CASE_READERS),
+    NavItem("/web/proposals", N_("Proposals"), CASE_READERS),
     NavItem("/web/submissions", N_("Submissions"), TASK_TEAM),
     NavItem("/web/audit", N_("Audit log"), ADMINISTRATORS),
 )

@@ -40,6 +40,17 @@ async def next_pending(session: AsyncSession, *, after: datetime | None = None) 
     return await session.scalar(query.order_by(EventProposal.created_at, EventProposal.id).limit(1))
 
 
+async def pending(session: AsyncSession, *, limit: int) -> list[EventProposal]:
+    """Proposals awaiting a decision, oldest first (the order `/proposals` shows them in)."""
+    query = (
+        select(EventProposal)
+        .where(EventProposal.status == ProposalStatus.PENDING.value)
+        .order_by(EventProposal.created_at, EventProposal.id)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
+
+
 async def pending_count(session: AsyncSession) -> int:
     query = (
         select(func.count())
