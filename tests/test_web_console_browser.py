@@ -91,6 +91,23 @@ async def _inbox(page: Any, world: ConsoleWorld, language: str) -> None:
     await _check(page, f"{language}-question")
 
 
+PROPOSALS = {"ar": "حوار المغتربين حول التحويلات المالية", "en": "Diaspora dialogue on remittances"}
+
+
+async def _proposals(page: Any, world: ConsoleWorld, language: str) -> None:
+    """An organisation's shared event waiting, the Proposals page and the proposal itself."""
+    from tests.test_web_console_proposals import _proposal
+
+    await _proposal(world, world.person(f"Org{language}", language), PROPOSALS[language], language=language)
+    await page.locator('nav a[href="/web/proposals"]').click()
+    await page.wait_for_url("**/web/proposals")
+    await _check(page, f"{language}-proposals")
+    await page.locator("tbody th a").first.click()
+    await page.locator("form button.primary").wait_for()
+    assert PROPOSALS[language] in await page.locator("main").inner_text()
+    await _check(page, f"{language}-proposal")
+
+
 async def _statuses(world: ConsoleWorld) -> list[str]:
     async with world.services.db.session() as session:
         rows = await session.scalars(select(Registration).order_by(Registration.created_at))
@@ -164,6 +181,7 @@ async def test_sign_in_by_the_chat_link_and_accept_registrations_in_english(
     assert SUBMISSIONS["en"][0] in await page.locator("main").inner_text()
     await _check(page, "en-submission")
     await _inbox(page, console_world, "en")
+    await _proposals(page, console_world, "en")
 
     await page.get_by_role("link", name="Audit log").click()
     await page.wait_for_url("**/web/audit")
@@ -337,6 +355,7 @@ async def test_sign_in_accept_select_broadcast_and_import_in_arabic_right_to_lef
     await page.get_by_role("button", name="الإعادة مع ذكر السبب").wait_for()
     await _check(page, "ar-submission")
     await _inbox(page, console_world, "ar")
+    await _proposals(page, console_world, "ar")
     await page.get_by_role("link", name="سجل التدقيق").click()
     await _check(page, "ar-audit")
     await page.get_by_role("link", name="الفعاليات").click()
