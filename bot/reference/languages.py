@@ -7,8 +7,10 @@ language.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
@@ -21,6 +23,11 @@ def _key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold().strip()
 
 
+# Each language's name in itself, made from Babel's CLDR data by `python -m tools.language_endonyms`:
+# reading every language's locale data here would cost a second and about 150 MB at the first lookup.
+ENDONYMS = Path(__file__).with_name("language_endonyms.json")
+
+
 @lru_cache(maxsize=1)
 def _by_name() -> dict[str, str]:
     """Every language name Babel knows in the six languages, and each language's own name, to its code."""
@@ -30,13 +37,8 @@ def _by_name() -> dict[str, str]:
             if "_" in code:  # regional variants ("en_GB") are the same language for us
                 continue
             found.setdefault(_key(name), code)
-    for code in list(set(found.values())):
-        try:
-            own = Locale.parse(code).get_display_name(code)
-        except (UnknownLocaleError, ValueError):
-            continue
-        if own:
-            found.setdefault(_key(own), code)
+    for code, own in json.loads(ENDONYMS.read_text(encoding="utf-8")).items():
+        found.setdefault(_key(own), code)
     return found
 
 
