@@ -122,17 +122,19 @@ async def test_pacing_per_chat_does_not_hold_up_other_chats(
             session, [Delivery(f"o:{n}", address, "Hi") for n, address in enumerate(other_ids)], now=now
         )
     delivery = fast_settings(private_chat_interval=1.0)
-    started = time.monotonic()
     async with running_workers(
         sqlite_database, base_url=sandbox.base_url, settings=app_settings(tmp_path), delivery=delivery
     ):
         await eventually(lambda: all(texts(sandbox, user.id) for user in others))
-        others_done = time.monotonic() - started
         await eventually(lambda: len(texts(sandbox, busy.id)) == 3)
-    busy_calls = [call.at for call in sandbox.calls_to("sendMessage") if call.chat_id == busy.id]
+    sends = [call for call in sandbox.calls_to("sendMessage") if call.ok]
+    busy_calls = [call.at for call in sends if call.chat_id == busy.id]
     gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(busy_calls)]
     assert all(gap >= 0.95 for gap in gaps), gaps
-    assert others_done < 0.9
+    # Not held up: every other chat had its message before the busy chat's pace let its second go
+    # (an order, not a wall-clock bound: the worker's start-up time varies with the machine's load).
+    others_last = max(call.at for call in sends if call.chat_id != busy.id)
+    assert others_last < busy_calls[1], (others_last, busy_calls)
 
 
 async def test_global_rate_is_kept(sqlite_database: Database, sandbox: SandboxServer, tmp_path: Path) -> None:
