@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,12 +69,10 @@ async def test_faults_injected_per_chat(database: Database, sandbox: SandboxServ
         )
         await enqueue(session, deliveries, now=now)
     delivery = fast_settings(telegram_timeout_seconds=0.5, retry_unknown=False)
-    started = time.monotonic()
     async with running_workers(
         database, base_url=sandbox.base_url, settings=app_settings(tmp_path), delivery=delivery
     ) as workers:
         await eventually(lambda: texts(sandbox, chat["fine"]))
-        fine_after = time.monotonic() - started
         await eventually(lambda: all_final(database))
         await workers.recorder.drain()
         sent = workers.metrics.sent.labels("telegram")._value.get()
@@ -84,11 +81,12 @@ async def test_faults_injected_per_chat(database: Database, sandbox: SandboxServ
         addresses = {name: await session.get(ChannelAddress, ids[name]) for name in names}
 
     # A 429 for one chat delays that chat only, by retry_after, and is not a failure.
-    assert fine_after < 1.0
     assert texts(sandbox, chat["rate"]) == ["Hello rate"]
     assert rows["m:rate"].state == "sent" and rows["m:rate"].attempts == 1
     rate_calls = [call for call in sandbox.calls_to("sendMessage") if call.chat_id == chat["rate"]]
     assert (rate_calls[-1].at - rate_calls[0].at).total_seconds() >= 0.9
+    fine_calls = [call for call in sandbox.calls_to("sendMessage") if call.chat_id == chat["fine"]]
+    assert fine_calls[0].at < rate_calls[-1].at  # the fine chat did not wait for the paused one
     # 403 and "chat not found" make the address unreachable; what was queued for it is cancelled.
     assert rows["m:blocked"].state == "failed" and rows["m:blocked:2"].state == "cancelled"
     assert addresses["blocked"].unreachable_reason == "blocked"  # type: ignore[union-attr]
