@@ -1,6 +1,6 @@
 """The layers point one way: storage imports neither bot nor scheduler; scheduler imports no handler,
 CLI or sandbox; application services import no entry point; the chat and the web console import
-no CLI. Deferred imports count too."""
+no CLI, and the console's pages no chat handler. Deferred imports count too."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ RULES = [
     # Entry points share rules through bot/application, never through each other.
     ("bot/handlers", ("bot.cli",)),
     ("bot/web", ("bot.cli",)),
+    # The console's pages reach the chat's texts and rules through bot/application and bot/domain.
+    ("bot/web/pages", ("bot.handlers",)),
 ]
 
 

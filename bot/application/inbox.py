@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.application import Refused
 from bot.domain import faq_search
 from bot.domain.reprisal import looks_like_reprisal
-from bot.i18n import N_, Translation, Translator
+from bot.i18n import N_, Translation, Translator, language_name
 from bot.reference.countries import region_of
+from scheduler.calendar_texts import region_label
 from scheduler.notices import CASE_HANDLERS, Notice, Notices, Routed, Text, recipient, staff_recipients
 from storage.crypto.keyring import Keyring
-from storage.models import FaqEntry, Question, QuestionStatus
+from storage.models import Channel, FaqEntry, Question, QuestionStatus
 from storage.models.events import FALLBACK_LANGUAGE, in_language
 from storage.repositories import audit, inbox, profiles
 
@@ -231,3 +232,62 @@ async def promote(
         session, staff_id, "faq.add", subject_type="faq_entry", subject_id=entry.id, now=now
     )
     return entry
+
+
+# --- what staff read about questions: the chat's /inbox and the browser's Inbox page ---
+
+STATUS_LABELS: dict[str, str] = {
+    QuestionStatus.OPEN.value: N_("waiting for an answer"),
+    QuestionStatus.ANSWERED.value: N_("answered"),
+    QuestionStatus.CLOSED.value: N_("closed"),
+}
+
+MAX_FAQ_QUESTION = 300
+
+
+def _region(t: Translation, region: str | None) -> str:
+    return t._("no region") if region is None else region_label(t, region)
+
+
+def describe(
+    t: Translation, member_id: uuid.UUID, question: Question, replies: list[str], zone: str | None
+) -> str:
+    """A question as staff read it (the chat, the browser console): where and when, whose, its words."""
+    if question.assigned_to is None:
+        who = t._("nobody")
+    elif question.assigned_to == member_id:
+        who = t._("you")
+    else:
+        who = t._("another staff member")
+    status = t._(STATUS_LABELS[question.status])
+    lines = [
+        t._("Question {reference} · {region} · {language}").format(
+            reference=question.reference,
+            region=_region(t, question.region),
+            language=language_name(question.language),
+        ),
+        t._("Asked {when}. Status: {status}. Assigned to: {who}.").format(
+            when=t.datetime(question.created_at, zone), status=status, who=who
+        ),
+        "",
+        question.body,
+    ]
+    lines += ["", *[t._("Answer sent: {text}").format(text=text) for text in replies]] if replies else []
+    return "\n".join(lines)
+
+
+def delivery_note(t: Translation, routed: Routed | None) -> str:
+    """Which way the answer went, so staff know whether the person will see it soon."""
+    channels = () if routed is None else routed.channels
+    if Channel.EMAIL.value in channels and Channel.TELEGRAM.value not in channels:
+        return t._("Sent. The chat cannot reach this person, so the answer goes by email.")
+    if channels:
+        return t._("Sent. The person gets the answer in their chat.")
+    return t._("Kept in the person's thread, but they cannot be reached now.")
+
+
+def refusal(t: Translation, reason: str) -> str:
+    return {
+        "gone": t._("This question is no longer there."),
+        "unanswered": t._("Reply first; then the answer can become an FAQ entry."),
+    }.get(reason, t._("This button no longer works."))

@@ -17,10 +17,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.application import inbox as asking
 from bot.handlers.events import find_person, person_translation
-from bot.i18n import N_, Translation
+from bot.i18n import Translation
 from bot.reference.languages import language_label
 from bot.services import Context, services
-from storage.models import FaqEntry, Question, QuestionReply, QuestionStatus
+from storage.models import FaqEntry, Question, QuestionReply
 from storage.repositories import inbox, profiles
 
 PREFIX = "ask:"
@@ -29,12 +29,6 @@ FAQ_PREFIX = "faq:"
 DRAFTS_KEY = "ask_drafts"
 DRAFT_LIFETIME = timedelta(minutes=30)
 THREAD_LENGTH = 5
-
-STATUS_LABELS: dict[str, str] = {
-    QuestionStatus.OPEN.value: N_("waiting for an answer"),
-    QuestionStatus.ANSWERED.value: N_("answered"),
-    QuestionStatus.CLOSED.value: N_("closed"),
-}
 
 
 @dataclass
@@ -194,7 +188,7 @@ def thread_lines(
     lines: list[str] = []
     for question in questions:
         # Layout only (reference · status, then the question): the words are translated labels.
-        lines.append(f"{question.reference} · {t._(STATUS_LABELS[question.status])}\n{question.body}")
+        lines.append(f"{question.reference} · {t._(asking.STATUS_LABELS[question.status])}\n{question.body}")
         for reply in replies.get(question.id, []):
             lines.append(t._("Answer: {text}").format(text=reply.body))
     return lines

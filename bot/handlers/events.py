@@ -16,9 +16,9 @@ from bot.domain import eligibility
 from bot.domain.criteria import criteria_lines
 from bot.domain.registration_texts import EVENT_KIND_LABELS, event_title
 from bot.i18n import Translation
-from bot.reference.countries import REGION_LABELS, Region
 from bot.services import LANGUAGE_KEY, Context, services, translation
 from scheduler import community
+from scheduler.calendar_texts import region_label as region_label
 from storage.models import Event, EventStatus, Person
 from storage.repositories import events as events_repo
 from storage.repositories import people, profiles
@@ -47,13 +47,6 @@ def person_translation(update: Update, context: Context, person: Person | None) 
 
 def is_onboarded(person: Person | None) -> bool:
     return profiles.is_onboarded(person)
-
-
-def region_label(t: Translation, region: str) -> str:
-    try:
-        return t._(REGION_LABELS[Region(region)])
-    except ValueError:
-        return region
 
 
 def describe(event: Event, t: Translation, time_zone: str | None, now: datetime) -> list[str]:

@@ -17,8 +17,6 @@ from functools import partial
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import inbox as asking
-from bot.handlers.ask import STATUS_LABELS
-from bot.handlers.events import region_label
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -30,12 +28,10 @@ from bot.handlers.staff.access import (
     unshort,
 )
 from bot.handlers.staff.local_time import staff_time_zone
-from bot.i18n import N_, Translation, language_name
+from bot.i18n import N_
 from bot.reference.countries import Region
 from bot.services import Context, services, translation
 from bot.settings import LANGUAGES
-from scheduler.notices import Routed
-from storage.models import Channel, Question
 from storage.repositories import inbox
 from storage.repositories.inbox import InboxFilter
 
@@ -43,7 +39,6 @@ log = logging.getLogger(__name__)
 
 ANY = "-"
 ANSWER_TIME = timedelta(minutes=15)
-MAX_FAQ_QUESTION = 300
 
 
 def _filter_of(args: list[str]) -> InboxFilter | None:
@@ -80,37 +75,6 @@ async def _answer(update: Update, text: str | None = None) -> None:
         await update.callback_query.answer(text)
 
 
-def _region(t: Translation, region: str | None) -> str:
-    return t._("no region") if region is None else region_label(t, region)
-
-
-def describe(
-    t: Translation, member_id: uuid.UUID, question: Question, replies: list[str], zone: str | None
-) -> str:
-    """A question as staff read it (the chat, the browser console): where and when, whose, its words."""
-    if question.assigned_to is None:
-        who = t._("nobody")
-    elif question.assigned_to == member_id:
-        who = t._("you")
-    else:
-        who = t._("another staff member")
-    status = t._(STATUS_LABELS[question.status])
-    lines = [
-        t._("Question {reference} · {region} · {language}").format(
-            reference=question.reference,
-            region=_region(t, question.region),
-            language=language_name(question.language),
-        ),
-        t._("Asked {when}. Status: {status}. Assigned to: {who}.").format(
-            when=t.datetime(question.created_at, zone), status=status, who=who
-        ),
-        "",
-        question.body,
-    ]
-    lines += ["", *[t._("Answer sent: {text}").format(text=text) for text in replies]] if replies else []
-    return "\n".join(lines)
-
-
 async def show(update: Update, context: Context, member: StaffUser, chosen: InboxFilter, offset: int) -> None:
     t = translation(update, context)
     svc = services(context)
@@ -145,7 +109,7 @@ async def show(update: Update, context: Context, member: StaffUser, chosen: Inbo
     heading = t.ngettext(
         "{count} question waits for an answer.", "{count} questions wait for an answer.", waiting
     ).format(count=waiting)
-    described = describe(t, member.id, question, texts, await staff_time_zone(update, context))
+    described = asking.describe(t, member.id, question, texts, await staff_time_zone(update, context))
     await _send(update, context, f"{heading}\n\n{described}", InlineKeyboardMarkup(rows))
 
 
@@ -194,16 +158,6 @@ async def ask_reply(update: Update, context: Context, member: StaffUser, parts: 
     )
 
 
-def delivery_note(t: Translation, routed: Routed | None) -> str:
-    """Which way the answer went, so staff know whether the person will see it soon."""
-    channels = () if routed is None else routed.channels
-    if Channel.EMAIL.value in channels and Channel.TELEGRAM.value not in channels:
-        return t._("Sent. The chat cannot reach this person, so the answer goes by email.")
-    if channels:
-        return t._("Sent. The person gets the answer in their chat.")
-    return t._("Kept in the person's thread, but they cannot be reached now.")
-
-
 async def typed_reply(
     update: Update, context: Context, member: StaffUser, waiting: Pending, text: str
 ) -> None:
@@ -215,16 +169,9 @@ async def typed_reply(
                 session, svc.notices, waiting.target, text, staff_id=member.id, now=svc.clock()
             )
     except asking.InboxRefused as refused:
-        await _send(update, context, refusal(t, refused.reason))
+        await _send(update, context, asking.refusal(t, refused.reason))
         return
-    await _send(update, context, delivery_note(t, routed))
-
-
-def refusal(t: Translation, reason: str) -> str:
-    return {
-        "gone": t._("This question is no longer there."),
-        "unanswered": t._("Reply first; then the answer can become an FAQ entry."),
-    }.get(reason, t._("This button no longer works."))
+    await _send(update, context, asking.delivery_note(t, routed))
 
 
 async def choose_canned(update: Update, context: Context, member: StaffUser, parts: list[str]) -> None:
@@ -261,10 +208,10 @@ async def send_canned(update: Update, context: Context, member: StaffUser, parts
                 now=svc.clock(),
             )
     except asking.InboxRefused as refused:
-        await _answer(update, refusal(t, refused.reason))
+        await _answer(update, asking.refusal(t, refused.reason))
         return
     await _answer(update)
-    await _send(update, context, delivery_note(t, routed))
+    await _send(update, context, asking.delivery_note(t, routed))
 
 
 async def _act(
@@ -280,7 +227,7 @@ async def _act(
         async with svc.db.session() as session:
             await action(session, question_id, now=svc.clock())
     except asking.InboxRefused as refused:
-        await _answer(update, refusal(t, refused.reason))
+        await _answer(update, asking.refusal(t, refused.reason))
         return
     await _answer(update, t._(done))
 
@@ -304,7 +251,12 @@ async def ask_faq_wording(update: Update, context: Context, member: StaffUser, p
         context,
         member,
         Pending(
-            "inbox-faq", CASE_READERS, typed_faq, question_id, svc.clock() + ANSWER_TIME, MAX_FAQ_QUESTION
+            "inbox-faq",
+            CASE_READERS,
+            typed_faq,
+            question_id,
+            svc.clock() + ANSWER_TIME,
+            asking.MAX_FAQ_QUESTION,
         ),
     )
     await _answer(update)
@@ -325,7 +277,7 @@ async def typed_faq(update: Update, context: Context, member: StaffUser, waiting
         async with svc.db.session() as session:
             await asking.promote(session, waiting.target, text, staff_id=member.id, now=svc.clock())
     except asking.InboxRefused as refused:
-        await _send(update, context, refusal(t, refused.reason))
+        await _send(update, context, asking.refusal(t, refused.reason))
         return
     await _send(update, context, t._("Added to the FAQ. People see it in /faq and before they ask."))
 

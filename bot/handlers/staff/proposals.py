@@ -10,7 +10,6 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import proposals as sharing
-from bot.handlers.events import region_label
 from bot.handlers.staff.access import (
     CASE_READERS,
     Pending,
@@ -23,6 +22,7 @@ from bot.handlers.staff.access import (
 )
 from bot.i18n import N_, Translation, language_name
 from bot.services import Context, services, translation
+from scheduler.calendar_texts import region_label
 from scheduler.community import KIND_LABELS
 from storage.models import EventProposal, ProposalStatus
 from storage.repositories import proposals

@@ -15,14 +15,12 @@ import uuid
 from aiohttp import web
 
 from bot.application import inbox as asking
-from bot.handlers.ask import STATUS_LABELS
-from bot.handlers.events import region_label
-from bot.handlers.staff.access import CASE_READERS
-from bot.handlers.staff.inbox import MAX_FAQ_QUESTION, delivery_note, describe, refusal
+from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import Translation, language_name
 from bot.reference.countries import Region
 from bot.settings import LANGUAGES
 from bot.web.console import Visit, WebConsole, parse_id
+from scheduler.calendar_texts import region_label
 from storage.models import Question
 from storage.repositories import inbox
 from storage.repositories.inbox import InboxFilter
@@ -56,7 +54,7 @@ def _refused(t: Translation, reason: str) -> str:
             "That is too long: at most {limit} characters. Please send a shorter text.",
             asking.MAX_REPLY,
         ).format(limit=asking.MAX_REPLY)
-    return refusal(t, reason)
+    return asking.refusal(t, reason)
 
 
 def routes(console: WebConsole) -> list[web.RouteDef]:
@@ -87,7 +85,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                     if question.region is None
                     else region_label(t, question.region),
                     "language": language_name(question.language),
-                    "status": t._(STATUS_LABELS[question.status]),
+                    "status": t._(asking.STATUS_LABELS[question.status]),
                     "who": _who(t, visit, question),
                 }
                 for question in found
@@ -104,7 +102,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             replies = (await inbox.replies(session, [question.id])).get(question.id, [])
         log.info("staff member %s opened question %s in the browser", visit.staff_member_id, question.id)
         # The chat's own wording: its first line is the page's heading, its second the details.
-        heading, meta = describe(
+        heading, meta = asking.describe(
             t, visit.staff_member_id, question, [reply.body for reply in replies], visit.time_zone
         ).split("\n")[:2]
         return console.render(
@@ -119,7 +117,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
             answers=[t._("Answer sent: {text}").format(text=reply.body) for reply in replies],
             canned=[(key, t._(text)) for key, text in asking.CANNED.items()],
             max_reply=asking.MAX_REPLY,
-            max_faq=MAX_FAQ_QUESTION,
+            max_faq=asking.MAX_FAQ_QUESTION,
         )
 
     async def act(request: web.Request, visit: Visit) -> web.StreamResponse:
@@ -136,13 +134,13 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                     routed = await asking.reply(
                         session, svc.notices, question_id, text, staff_id=staff_id, now=now
                     )
-                    notice = delivery_note(t, routed)
+                    notice = asking.delivery_note(t, routed)
                 elif action == "canned":
                     key = str(form.get("key", ""))
                     routed = await asking.canned(
                         session, svc.notices, svc.translator, question_id, key, staff_id=staff_id, now=now
                     )
-                    notice = delivery_note(t, routed)
+                    notice = asking.delivery_note(t, routed)
                 elif action == "assign":
                     await asking.assign(session, question_id, staff_id=staff_id, now=now)
                     notice = t._("Assigned to you.")
@@ -151,7 +149,7 @@ def routes(console: WebConsole) -> list[web.RouteDef]:
                     notice = t._("Closed.")
                 else:
                     await asking.promote(
-                        session, question_id, text[:MAX_FAQ_QUESTION], staff_id=staff_id, now=now
+                        session, question_id, text[: asking.MAX_FAQ_QUESTION], staff_id=staff_id, now=now
                     )
                     notice = t._("Added to the FAQ. People see it in /faq and before they ask.")
         except asking.InboxRefused as refused:

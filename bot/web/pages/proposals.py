@@ -18,10 +18,10 @@ from aiohttp import web
 
 from bot.application import proposals as sharing
 from bot.application.events import EventRefused
-from bot.handlers.events import region_label
-from bot.handlers.staff.access import CASE_READERS
+from bot.domain.staff_roles import CASE_READERS
 from bot.i18n import Translation, language_name
 from bot.web.console import Visit, WebConsole, parse_id
+from scheduler.calendar_texts import region_label
 from scheduler.community import KIND_LABELS
 from storage.models import EventProposal, ProposalStatus
 from storage.repositories import proposals
