@@ -24,7 +24,7 @@ from scheduler.calendar_texts import region_label
 from scheduler.notices import CASE_HANDLERS, Notice, Notices, Routed, Text, recipient, staff_recipients
 from storage.crypto.keyring import Keyring
 from storage.models import Channel, FaqEntry, Question, QuestionStatus
-from storage.models.events import FALLBACK_LANGUAGE, in_language
+from storage.models.events import in_language, language_of
 from storage.repositories import audit, inbox, profiles
 
 MAX_QUESTION = 2000
@@ -67,10 +67,7 @@ def answer_of(entry: FaqEntry, language: str) -> str:
 def shown_language(entry: FaqEntry, language: str) -> str:
     """The language `answer_of` shows a reader of `language` (an entry made from one person's
     question is in that language only until the office writes the others)."""
-    for code in (language, FALLBACK_LANGUAGE, *entry.answers):
-        if entry.answers.get(code):
-            return code
-    return language
+    return language_of(entry.answers, language) or language
 
 
 async def offer(session: AsyncSession, text: str) -> Offer:

@@ -63,9 +63,12 @@ class Event(Base):
         return in_language(self.descriptions or {}, language)
 
 
+def language_of(texts: dict[str, Any], language: str | None) -> str | None:
+    """Which language `in_language` shows: `language`, else English, else the first there is."""
+    return next((code for code in (language, FALLBACK_LANGUAGE, *texts) if code and texts.get(code)), None)
+
+
 def in_language(texts: dict[str, Any], language: str | None) -> str:
     """The text in `language`, else English, else any language there is."""
-    for code in (language, FALLBACK_LANGUAGE):
-        if code and texts.get(code):
-            return str(texts[code])
-    return next((str(value) for value in texts.values() if value), "")
+    code = language_of(texts, language)
+    return "" if code is None else str(texts[code])
